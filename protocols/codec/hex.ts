@@ -1,0 +1,25 @@
+/** Hex helpers used by error messages, the CLI and tests (not on hot paths). */
+import { FrameError } from './errors.js';
+
+const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+
+/** Spaced upper-case hex, e.g. `68 AA 16`. Long inputs are cut with an ellipsis so logs stay bounded. */
+export function toHex(bytes: Uint8Array, start = 0, end = bytes.length, limit = 512): string {
+  const stop = Math.min(end, start + limit);
+  const parts: string[] = [];
+  for (let i = start; i < stop; i++) parts.push(HEX_BYTE[bytes[i]!]!);
+  return stop < end ? `${parts.join(' ')} …(+${end - stop} bytes)` : parts.join(' ');
+}
+
+/** Parses hex with optional spaces, colons, dashes or a 0x prefix per byte. Throws FrameError('bad-hex'). */
+export function parseHex(text: string): Buffer {
+  const cleaned = text.replace(/0x/gi, '').replace(/[\s:,-]/g, '');
+  if (cleaned.length % 2 !== 0) {
+    throw new FrameError('bad-hex', 'an even number of hex digits', text.trim());
+  }
+  if (!/^[0-9a-fA-F]*$/.test(cleaned)) {
+    const bad = /[^0-9a-fA-F]/.exec(cleaned);
+    throw new FrameError('bad-hex', `hex digits only (found '${bad?.[0] ?? '?'}')`, text.trim());
+  }
+  return Buffer.from(cleaned, 'hex');
+}

@@ -1,0 +1,63 @@
+/**
+ * Hot paths of a reading master: build a read request and take the value out of a read reply
+ * without the generic message layer (no hex rendering, no intermediate objects beyond the value).
+ */
+import { BinaryReader } from '../codec/cursor.js';
+import { DataError, EncodeError } from '../codec/errors.js';
+import { C_ABNORMAL, C_DIRECTION } from './control.js';
+import { FRAME_OVERHEAD, PREAMBLE, SCRAMBLE, START, END, type Dlt645Frame } from './frame.js';
+import { lookupDi } from './registry/index.js';
+import type { DiValue } from './registry/types.js';
+
+/**
+ * Encodes a 2007 read request (11H, L=4) for `di` to the 6 address bytes `address` (LSB first, see
+ * parseAddress), with `preamble` FE bytes. Writes into `out` at `offset` when given (no allocation).
+ */
+export function encodeReadRequest(address: Uint8Array, di: number, preamble = 4, out?: Buffer, offset = 0): Buffer {
+  const size = preamble + FRAME_OVERHEAD + 4;
+  const b = out ?? Buffer.allocUnsafe(size);
+  if (out && out.length < offset + size) throw new EncodeError('out', `needs ${size} bytes at offset ${offset}`);
+  let p = offset;
+  for (let i = 0; i < preamble; i++) b[p++] = PREAMBLE;
+  b[p++] = START;
+  let cs = START + START + 0x11 + 4;
+  for (let i = 0; i < 6; i++) {
+    const a = address[i]!;
+    b[p++] = a;
+    cs += a;
+  }
+  b[p++] = START;
+  b[p++] = 0x11;
+  b[p++] = 4;
+  for (let i = 0; i < 4; i++) {
+    const x = ((di >>> (8 * i)) + SCRAMBLE) & 0xff;
+    b[p++] = x;
+    cs += x;
+  }
+  b[p++] = cs & 0xff;
+  b[p] = END;
+  return b;
+}
+
+export interface ReadReply {
+  di: number;
+  value: DiValue;
+}
+
+/**
+ * Reads DI and value from a normal 2007 read reply (91H/B1H). Unknown DIs and abnormal replies are
+ * DataErrors here; use decodeFrameMessage for the general case.
+ */
+export function decodeReadReply(frame: Dlt645Frame): ReadReply {
+  const c = frame.control;
+  if ((c & 0x1f) !== 0x11 || (c & (C_DIRECTION | C_ABNORMAL)) !== C_DIRECTION) {
+    throw new DataError('read reply', `C=91H or B1H, got ${c.toString(16).toUpperCase()}H`, frame.hex);
+  }
+  const len = frame.dataLength - 4;
+  if (len < 0) throw new DataError('read reply', 'DI + data', frame.hex);
+  const r = new BinaryReader(frame.buf, frame.dataStart, frame.dataStart + frame.dataLength, SCRAMBLE);
+  const di = r.u32();
+  const entry = lookupDi(di, 2007);
+  if (!entry) throw new DataError('read reply', `a DI known to the registry, got ${di.toString(16).toUpperCase().padStart(8, '0')}`, frame.hex);
+  return { di, value: entry.decode(r, len) };
+}

@@ -1,0 +1,272 @@
+/**
+ * Compiles declarative DI definitions into fast decoders/encoders (one closure per field, built once).
+ * Field order in a definition is wire order (least significant item first, as DL/T 645-2007 §4.3.4
+ * sends multi-item data low byte first).
+ */
+import type { BinaryReader, BinaryWriter } from '../../codec/cursor.js';
+import { BCD_TO_INT, POW10, TWO_DIGITS } from '../../codec/bcd.js';
+import { DataError, EncodeError } from '../../codec/errors.js';
+import { toHex } from '../../codec/hex.js';
+import type { DiDefinition, DiEntry, DiValue, FieldFormat, FieldSpec, TimePattern } from './types.js';
+
+type Reader = (r: BinaryReader) => DiValue;
+type Writer = (w: BinaryWriter, v: DiValue, field: string) => void;
+
+export function formatSize(f: FieldFormat): number {
+  switch (f.kind) {
+    case 'time':
+      return f.pattern.length / 2;
+    default:
+      return f.bytes;
+  }
+}
+
+/** Time patterns: the printed order; the wire carries the pairs reversed. */
+const PART_RANGE: Record<string, [number, number]> = {
+  YY: [0, 99], MM: [1, 12], DD: [1, 31], WW: [0, 6], hh: [0, 23], mm: [0, 59], ss: [0, 59],
+};
+
+function pairsOf(p: TimePattern): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < p.length; i += 2) out.push(p.slice(i, i + 2));
+  return out;
+}
+
+/**
+ * Renders a time as ISO-like local meter time without zone: dates `2016-01-11`, times `21:53:55`,
+ * date-times `2016-01-11T21:53`; partial patterns (MMDDhhmm, DDhh) as `--01-11T21:53` style.
+ * The week of YYMMDDWW is a separate field in the definitions, so here WW renders as a digit.
+ */
+function makeTimeReader(pattern: TimePattern): Reader {
+  const parts = pairsOf(pattern);
+  const n = parts.length;
+  const values = new Array<number>(n);
+  return (r) => {
+    const start = r.pos;
+    let ok = true;
+    for (let i = n - 1; i >= 0; i--) {
+      const d = BCD_TO_INT[(r.buf[start + (n - 1 - i)]! - r.bias) & 0xff]!;
+      const range = PART_RANGE[parts[i]!]!;
+      if (d < range[0] || d > range[1]) ok = false;
+      values[i] = d;
+    }
+    r.pos = start + n;
+    if (!ok) return null;
+    return renderTime(parts, values);
+  };
+}
+
+function renderTime(parts: readonly string[], v: readonly number[]): string {
+  let date = '';
+  let time = '';
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    const t = TWO_DIGITS[v[i]!]!;
+    if (p === 'YY') date += `20${t}`;
+    else if (p === 'MM') date += date ? `-${t}` : `--${t}`;
+    else if (p === 'DD') date += date ? `-${t}` : `---${t}`;
+    else if (p === 'WW') date += `W${v[i]}`;
+    else time += time ? `:${t}` : t;
+  }
+  if (date && time) return `${date}T${time}`;
+  return date || time;
+}
+
+function makeTimeWriter(pattern: TimePattern): Writer {
+  const parts = pairsOf(pattern);
+  return (w, v, field) => {
+    if (v === null) {
+      w.fill(parts.length, 0xff);
+      return;
+    }
+    if (typeof v !== 'string') throw new EncodeError(field, `a ${pattern} time string expected`);
+    const nums = parseTimeParts(v, parts, field);
+    for (let i = parts.length - 1; i >= 0; i--) w.bcd(nums[i]!, 1, field);
+  };
+}
+
+function parseTimeParts(text: string, parts: readonly string[], field: string): number[] {
+  // Accept what renderTime produces: [YYYY][-MM][-DD][T]hh[:mm][:ss]
+  const m = /^(?:(\d{4})?(?:-{1,3}(\d\d))?(?:-(\d\d))?)?T?(?:(\d\d)(?::(\d\d))?(?::(\d\d))?)?$/.exec(text);
+  if (!m) throw new EncodeError(field, `'${text}' is not a time like 2016-01-11T21:53:55`);
+  const hasDate = parts.some((p) => p === 'YY' || p === 'MM' || p === 'DD');
+  const [, y, a, b, hh, mi, ss] = m;
+  let mm: string | undefined = a;
+  let dd: string | undefined = b;
+  if (hasDate && !parts.includes('MM')) { dd = a; mm = undefined; }
+  const map: Record<string, string | undefined> = {
+    YY: y?.slice(2), MM: mm, DD: dd, hh, mm: mi, ss,
+  };
+  return parts.map((p) => {
+    const s = map[p];
+    if (s === undefined) throw new EncodeError(field, `'${text}' lacks ${p} for pattern ${parts.join('')}`);
+    const n = Number(s);
+    const range = PART_RANGE[p]!;
+    if (n < range[0] || n > range[1]) throw new EncodeError(field, `${p}=${s} out of range in '${text}'`);
+    return n;
+  });
+}
+
+function fieldReader(f: FieldFormat): Reader {
+  switch (f.kind) {
+    case 'bcd': {
+      const { bytes, decimals } = f;
+      if (f.signed) return decimals ? (r) => r.bcdSignedScaled(bytes, decimals) : (r) => r.bcdSigned(bytes);
+      return decimals ? (r) => r.bcdScaled(bytes, decimals) : (r) => r.bcd(bytes);
+    }
+    case 'time':
+      return makeTimeReader(f.pattern);
+    case 'digits':
+      return (r) => r.bcdDigits(f.bytes);
+    case 'ascii':
+      return (r) => {
+        const b = r.bytes(f.bytes);
+        let s = '';
+        for (let i = b.length - 1; i >= 0; i--) if (b[i] !== 0) s += String.fromCharCode(b[i]!);
+        return s.trimEnd();
+      };
+    case 'bits':
+      return (r) => {
+        let raw = 0;
+        for (let i = 0; i < f.bytes; i++) raw |= r.u8() << (8 * i);
+        raw >>>= 0;
+        const bits: Record<string, boolean> = {};
+        f.bits.forEach((name, i) => {
+          if (name) bits[name] = ((raw >>> i) & 1) === 1;
+        });
+        return { raw, bits };
+      };
+    case 'hex':
+      return (r) => toHex(r.bytes(f.bytes));
+  }
+}
+
+function fieldWriter(f: FieldFormat): Writer {
+  switch (f.kind) {
+    case 'bcd': {
+      const { bytes, decimals } = f;
+      return (w, v, field) => {
+        if (v === null) {
+          w.fill(bytes, 0xff);
+          return;
+        }
+        if (typeof v !== 'number') throw new EncodeError(field, 'a number expected');
+        if (f.signed) w.bcdSigned(Math.round(v * POW10[decimals]!), bytes, field);
+        else w.bcd(Math.round(v * POW10[decimals]!), bytes, field);
+      };
+    }
+    case 'time':
+      return makeTimeWriter(f.pattern);
+    case 'digits':
+      return (w, v, field) => {
+        if (v === null) return void w.fill(f.bytes, 0xff);
+        if (typeof v !== 'string') throw new EncodeError(field, 'a digit string expected');
+        w.bcdDigits(v, f.bytes, field);
+      };
+    case 'ascii':
+      return (w, v, field) => {
+        if (typeof v !== 'string' || v.length > f.bytes || !/^[\x20-\x7e]*$/.test(v)) {
+          throw new EncodeError(field, `printable ASCII of at most ${f.bytes} characters expected`);
+        }
+        const padded = v.padEnd(f.bytes, ' ');
+        for (let i = f.bytes - 1; i >= 0; i--) w.u8(padded.charCodeAt(i));
+      };
+    case 'bits':
+      return (w, v, field) => {
+        const raw = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as { raw?: DiValue }).raw : v;
+        if (typeof raw !== 'number') throw new EncodeError(field, 'a status word {raw} expected');
+        for (let i = 0; i < f.bytes; i++) w.u8((raw >>> (8 * i)) & 0xff);
+      };
+    case 'hex':
+      return (w, v, field) => {
+        if (typeof v !== 'string') throw new EncodeError(field, 'hex string expected');
+        const b = Buffer.from(v.replace(/\s/g, ''), 'hex');
+        if (b.length !== f.bytes) throw new EncodeError(field, `${f.bytes} bytes of hex expected`);
+        w.raw(b);
+      };
+  }
+}
+
+function compileItem(fields: readonly FieldSpec[]): { read: Reader; write: Writer; size: number } {
+  const size = fields.reduce((s, f) => s + formatSize(f.format), 0);
+  if (fields.length === 1) {
+    const f = fields[0]!;
+    const rd = fieldReader(f.format);
+    const wr = fieldWriter(f.format);
+    return { read: rd, write: (w, v) => wr(w, v, f.name), size };
+  }
+  const readers = fields.map((f) => fieldReader(f.format));
+  const writers = fields.map((f) => fieldWriter(f.format));
+  const names = fields.map((f) => f.name);
+  return {
+    size,
+    read: (r) => {
+      const o: Record<string, DiValue> = {};
+      for (let i = 0; i < readers.length; i++) o[names[i]!] = readers[i]!(r);
+      return o;
+    },
+    write: (w, v, field) => {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new EncodeError(field, 'a record expected');
+      const rec = v as Record<string, DiValue>;
+      for (let i = 0; i < writers.length; i++) {
+        const name = names[i]!;
+        if (!(name in rec)) throw new EncodeError(`${field}.${name}`, 'missing');
+        writers[i]!(w, rec[name]!, `${field}.${name}`);
+      }
+    },
+  };
+}
+
+export function compileDi(def: DiDefinition, version: 2007 | 1997 = 2007): DiEntry {
+  const item = compileItem(def.fields);
+  const label = `DI ${def.di.toString(16).toUpperCase().padStart(version === 2007 ? 8 : 4, '0')} (${def.name})`;
+  const lengthError = (r: BinaryReader, len: number, expected: string): DataError =>
+    new DataError(label, `${expected} data bytes, got ${len}`, toHex(r.buf, r.pos, Math.min(r.end, r.pos + len), 64));
+
+  if (!def.repeat) {
+    return {
+      ...def,
+      version,
+      size: item.size,
+      decode(r, len) {
+        if (len !== item.size) throw lengthError(r, len, `${item.size}`);
+        return item.read(r);
+      },
+      encode(w, v) {
+        item.write(w, v, def.name);
+      },
+    };
+  }
+  const tariffs = def.repeat === 'tariffs';
+  return {
+    ...def,
+    version,
+    size: item.size,
+    decode(r, len) {
+      if (len === 0 || len % item.size !== 0) throw lengthError(r, len, `a multiple of ${item.size}`);
+      const count = len / item.size;
+      if (tariffs) {
+        const total = item.read(r);
+        const rates = new Array<DiValue>(count - 1);
+        for (let i = 0; i < count - 1; i++) rates[i] = item.read(r);
+        return { total, rates };
+      }
+      const list = new Array<DiValue>(count);
+      for (let i = 0; i < count; i++) list[i] = item.read(r);
+      return list;
+    },
+    encode(w, v) {
+      if (tariffs) {
+        const rec = v as { total?: DiValue; rates?: DiValue };
+        if (typeof v !== 'object' || v === null || !Array.isArray(rec.rates) || !('total' in rec)) {
+          throw new EncodeError(def.name, 'a {total, rates[]} block expected');
+        }
+        item.write(w, rec.total!, `${def.name}.total`);
+        (rec.rates as DiValue[]).forEach((x, i) => item.write(w, x, `${def.name}.rates[${i}]`));
+        return;
+      }
+      if (!Array.isArray(v)) throw new EncodeError(def.name, 'a list expected');
+      (v as DiValue[]).forEach((x, i) => item.write(w, x, `${def.name}[${i}]`));
+    },
+  };
+}

@@ -1,0 +1,470 @@
+/**
+ * Declarative data-unit layouts for Q/GDW 376.1, compiled to straight-line code.
+ *
+ * A layout is a tree of nodes built from appendix-A formats (`'A7'`, `'A25'`, …, see formats.ts),
+ * binary fields, bit fields, byte strings, structs and counted arrays:
+ *
+ *   const F25 = struct({ time: 'A15', p: 'A9', …, ua: 'A7', ia: 'A25' });
+ *   const F129 = struct({ time: 'A15', m: 'u8', rates: array('A14', 'm', 1) });  // M+1 values
+ *
+ * `compile(node)` turns the tree into a `UnitLayout` (registry.ts) whose decode/encode are generated
+ * once with `new Function`: a fixed plan of calls into the format readers, one bounds check per run
+ * of fixed-size fields, and object literals of constant shape, so decoding allocates only the
+ * result and runs at tens of millions of fields per second. The same tree drives the test
+ * generators (test/unit/gw376/layout-arb.ts), so every registered Fn round-trips by construction.
+ *
+ * Values: structs are plain objects keyed by field name (in declaration order); arrays are JS arrays;
+ * counted arrays carry their count field explicitly (`m`), and encoding checks that each array's
+ * length matches `count + plus` (EncodeError otherwise).
+ */
+import type { BinaryReader, BinaryWriter } from '../codec/cursor.js';
+import { DataError, EncodeError } from '../codec/errors.js';
+import { toHex } from '../codec/hex.js';
+import { FORMATS } from './formats.js';
+import type { FormatDef, FormatName, FormatValues } from './formats.js';
+import type { UnitContext, UnitLayout } from './registry.js';
+
+// ---------------------------------------------------------------------------------------------
+// Node types
+
+/** Count of an array: a fixed number, the name (path) of an earlier field of the same struct, or REST. */
+export type Count = number | string;
+/** Array count meaning "as many elements as the remaining bytes hold" (fixed-size elements only). */
+export const REST = '*';
+
+interface Phantom<T> {
+  /** Type carrier only; never set. */
+  readonly __value?: T;
+}
+
+export interface FmtNode<T = unknown> extends Phantom<T> {
+  readonly kind: 'fmt';
+  readonly size: number;
+  readonly def: FormatDef<T>;
+}
+export interface StructNode<T = unknown> extends Phantom<T> {
+  readonly kind: 'struct';
+  readonly size: number;
+  readonly fields: readonly (readonly [string, AnyNode])[];
+}
+export interface ArrayNode<T = unknown> extends Phantom<T> {
+  readonly kind: 'array';
+  readonly size: number;
+  readonly of: AnyNode;
+  readonly count: Count;
+  readonly plus: number;
+  /** Generators cap referenced counts at this value (default 8). */
+  readonly maxCount: number;
+}
+/** One bit field: `[name, lsb, len]`; len 0 = a boolean flag at bit lsb. */
+export type BitSpec = readonly [string, number, number];
+export interface BitsNode<T = unknown> extends Phantom<T> {
+  readonly kind: 'bits';
+  readonly size: number;
+  readonly bits: readonly BitSpec[];
+}
+export interface BytesNode<T = unknown> extends Phantom<T> {
+  readonly kind: 'bytes';
+  /** Fixed length, or -1 when `count` (a field path) gives it. */
+  readonly size: number;
+  readonly count: Count;
+  readonly text: boolean;
+}
+export interface BitsetNode<T = unknown> extends Phantom<T> {
+  readonly kind: 'bitset';
+  readonly size: number;
+  /** Number given to bit 0 of byte 0 (e.g. 1 for "ERC1 = D0"). */
+  readonly base: number;
+}
+export interface CustomNode<T = unknown> extends Phantom<T> {
+  readonly kind: 'custom';
+  /** Fixed size, or -1 when variable. */
+  readonly size: number;
+  /** Name of the generator the tests use for this node. */
+  readonly arb: string;
+  decode(r: BinaryReader, ctx: UnitContext): T;
+  encode(w: BinaryWriter, v: T, ctx: UnitContext): void;
+}
+
+export type AnyNode = FmtNode | StructNode | ArrayNode | BitsNode | BytesNode | BitsetNode | CustomNode;
+/** A node whose decoded value has type T. */
+export type Node<T> = AnyNode & Phantom<T>;
+
+/** Field specification: a node, or a format name as shorthand for `fmt(name)`. */
+export type Spec = AnyNode | FormatName;
+export type ValueOf<S> = S extends FormatName ? FormatValues[S] : S extends Phantom<infer T> ? T : never;
+
+// ---------------------------------------------------------------------------------------------
+// Builders
+
+export function fmt<K extends FormatName>(name: K): FmtNode<FormatValues[K]> {
+  const def = FORMATS[name] as FormatDef<FormatValues[K]>;
+  return { kind: 'fmt', size: def.size, def };
+}
+
+function toNode(s: Spec): AnyNode {
+  return typeof s === 'string' ? (fmt(s) as AnyNode) : s;
+}
+
+export type StructValue<F extends Record<string, Spec>> = { [K in keyof F]: ValueOf<F[K]> };
+
+export function struct<F extends Record<string, Spec>>(fields: F): StructNode<StructValue<F>> {
+  const list = Object.entries(fields).map(([k, s]) => [k, toNode(s)] as const);
+  let size = 0;
+  for (const [, n] of list) size = size < 0 || n.size < 0 ? -1 : size + n.size;
+  return { kind: 'struct', size, fields: list };
+}
+
+/** `count` elements of `of`; `count` is a number, an earlier field's name (plus `plus`), or REST. */
+export function array<S extends Spec>(of: S, count: Count, plus = 0, maxCount = 8): ArrayNode<ValueOf<S>[]> {
+  const node = toNode(of);
+  const size = typeof count === 'number' && node.size >= 0 ? count * node.size : -1;
+  if (count === REST && node.size <= 0) throw new Error('REST arrays need fixed-size elements');
+  return { kind: 'array', size, of: node, count, plus, maxCount };
+}
+
+type BitsValue<B extends Record<string, number | readonly [number, number]>> = {
+  [K in keyof B]: B[K] extends number ? boolean : number;
+};
+
+/**
+ * A `bytes`-wide little-endian binary word split into fields: `name: bit` is a boolean flag,
+ * `name: [lsb, len]` an unsigned number. Unnamed bits are written as 0.
+ */
+export function bits<B extends Record<string, number | readonly [number, number]>>(
+  bytes: 1 | 2 | 3 | 4,
+  spec: B,
+): BitsNode<BitsValue<B>> {
+  const list: BitSpec[] = Object.entries(spec).map(([k, v]) => (typeof v === 'number' ? [k, v, 0] : [k, v[0], v[1]]));
+  for (const [k, lsb, len] of list) {
+    if (lsb + Math.max(len, 1) > bytes * 8) throw new Error(`bit field ${k} exceeds ${bytes} byte(s)`);
+  }
+  return { kind: 'bits', size: bytes, bits: list };
+}
+
+/** Raw bytes as an upper-case hex string (no spaces); `count` may be a field path. */
+export function bytes(count: Count): BytesNode<string> {
+  return { kind: 'bytes', size: typeof count === 'number' ? count : -1, count, text: false };
+}
+
+/** Fixed-width ASCII text, NUL-padded on the wire; trailing NULs are dropped when decoding. */
+export function ascii(count: Count): BytesNode<string> {
+  return { kind: 'bytes', size: typeof count === 'number' ? count : -1, count, text: true };
+}
+
+/** An n-byte bitmap decoded to the ascending list of set bit numbers (bit k ↦ base + k). */
+export function bitset(n: number, base = 1): BitsetNode<number[]> {
+  return { kind: 'bitset', size: n, base };
+}
+
+/** A hand-written node (variable structures the declarative nodes cannot express). */
+export function custom<T>(
+  size: number,
+  arb: string,
+  decode: (r: BinaryReader, ctx: UnitContext) => T,
+  encode: (w: BinaryWriter, v: T, ctx: UnitContext) => void,
+): CustomNode<T> {
+  return { kind: 'custom', size, arb, decode, encode };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime helpers called by generated code
+
+function readHex(r: BinaryReader, n: number): string {
+  return r.bytes(n).toString('hex').toUpperCase();
+}
+function writeHex(w: BinaryWriter, v: string, n: number, field: string): void {
+  if (typeof v !== 'string' || v.length !== 2 * n || !/^[0-9a-fA-F]*$/.test(v)) {
+    throw new EncodeError(field, `expected ${n} byte(s) as ${2 * n} hex digits`);
+  }
+  w.raw(Buffer.from(v, 'hex'));
+}
+function readText(r: BinaryReader, n: number): string {
+  const b = r.bytes(n);
+  let end = b.length;
+  while (end > 0 && b[end - 1] === 0) end--;
+  return b.toString('latin1', 0, end);
+}
+function isSingleByteText(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 0 || c > 0xff) return false;
+  }
+  return true;
+}
+function writeText(w: BinaryWriter, v: string, n: number, field: string): void {
+  if (typeof v !== 'string' || v.length > n || !isSingleByteText(v)) {
+    throw new EncodeError(field, `expected up to ${n} single-byte characters without NUL`);
+  }
+  const b = Buffer.alloc(n);
+  b.write(v, 'latin1');
+  w.raw(b);
+}
+function readBitset(r: BinaryReader, n: number, base: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = r.u8();
+    if (b === 0) continue;
+    for (let k = 0; k < 8; k++) if (b & (1 << k)) out.push(base + i * 8 + k);
+  }
+  return out;
+}
+function writeBitset(w: BinaryWriter, v: readonly number[], n: number, base: number, field: string): void {
+  const b = Buffer.alloc(n);
+  for (const x of v) {
+    const k = x - base;
+    if (!Number.isInteger(k) || k < 0 || k >= n * 8) throw new EncodeError(field, `bit ${x} outside ${base}..${base + n * 8 - 1}`);
+    b[k >> 3]! |= 1 << (k & 7);
+  }
+  w.raw(b);
+}
+function bitValue(v: number, len: number, field: string): number {
+  if (!Number.isInteger(v) || v < 0 || v >= 2 ** len) throw new EncodeError(field, `${v} does not fit ${len} bit(s)`);
+  return v;
+}
+function countMismatch(field: string, got: number, want: number): EncodeError {
+  return new EncodeError(field, `array has ${got} element(s), its count field says ${want}`);
+}
+function badCount(r: BinaryReader, field: string, n: number): DataError {
+  return new DataError(field, `a valid count (got ${n})`, toHex(r.buf, r.pos, r.end));
+}
+function needObject(v: unknown, field: string): void {
+  if (typeof v !== 'object' || v === null) throw new EncodeError(field, 'expected an object');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiler
+
+class Emitter {
+  readonly deps: unknown[] = [];
+  private readonly depIdx = new Map<unknown, number>();
+  readonly lines: string[] = [];
+  private n = 0;
+
+  dep(x: unknown): string {
+    let i = this.depIdx.get(x);
+    if (i === undefined) {
+      i = this.deps.length;
+      this.deps.push(x);
+      this.depIdx.set(x, i);
+    }
+    return `d${i}`;
+  }
+  tmp(prefix: string): string {
+    return `${prefix}${this.n++}`;
+  }
+  line(s: string): void {
+    this.lines.push(s);
+  }
+  prelude(): string {
+    return this.deps.map((_, i) => `const d${i} = deps[${i}];`).join('\n');
+  }
+}
+
+const HELPERS = {
+  readHex,
+  writeHex,
+  readText,
+  writeText,
+  readBitset,
+  writeBitset,
+  bitValue,
+  countMismatch,
+  badCount,
+  needObject,
+};
+
+const q = (s: string): string => JSON.stringify(s);
+
+/** Resolves a count path ('m', 'td.points') against the current struct scope. */
+function resolve(scope: Map<string, string>, path: string, label: string): string {
+  const [head, ...rest] = path.split('.');
+  const base = scope.get(head!);
+  if (base === undefined) throw new Error(`${label}: count refers to unknown earlier field '${path}'`);
+  return rest.length ? `${base}${rest.map((p) => `[${q(p)}]`).join('')}` : base;
+}
+
+function decodeNode(e: Emitter, node: AnyNode, checked: boolean, label: string, scope: Map<string, string>): string {
+  if (!checked && node.size > 0) {
+    e.line(`r.need(${node.size}, ${q(label)});`);
+    checked = true;
+  }
+  switch (node.kind) {
+    case 'fmt':
+      return `${e.dep(node.def.read)}(r)`;
+    case 'struct': {
+      const inner = new Map<string, string>();
+      const names: string[] = [];
+      const fields = node.fields;
+      let covered = 0; // bytes already bounds-checked ahead in a run of fixed fields
+      for (let i = 0; i < fields.length; i++) {
+        const [name, child] = fields[i]!;
+        let childChecked = checked;
+        if (!checked) {
+          if (child.size >= 0 && covered === 0) {
+            let run = 0;
+            for (let j = i; j < fields.length && fields[j]![1].size >= 0; j++) run += fields[j]![1].size;
+            if (run > 0) e.line(`r.need(${run}, ${q(`${label}.${name}`)});`);
+            covered = run;
+          }
+          if (child.size >= 0) {
+            childChecked = true;
+            covered -= child.size;
+          } else covered = 0;
+        }
+        const v = e.tmp('v');
+        e.line(`const ${v} = ${decodeNode(e, child, childChecked, `${label}.${name}`, inner)};`);
+        inner.set(name, v);
+        names.push(`${q(name)}: ${v}`);
+      }
+      return `{ ${names.join(', ')} }`;
+    }
+    case 'array': {
+      const c = e.tmp('c');
+      const a = e.tmp('a');
+      const i = e.tmp('i');
+      if (node.count === REST) {
+        e.line(`const ${c} = ((r.end - r.pos) / ${node.of.size}) | 0;`);
+      } else if (typeof node.count === 'number') {
+        e.line(`const ${c} = ${node.count};`);
+      } else {
+        e.line(`const ${c} = ${resolve(scope, node.count, label)} + ${node.plus};`);
+        e.line(`if (!(${c} >= 0)) throw ${e.dep(HELPERS.badCount)}(r, ${q(label)}, ${c});`);
+      }
+      let elemChecked = checked;
+      if (!checked && node.of.size > 0) {
+        e.line(`r.need(${c} * ${node.of.size}, ${q(label)});`);
+        elemChecked = true;
+      }
+      e.line(`const ${a} = [];`);
+      e.line(`for (let ${i} = 0; ${i} < ${c}; ${i}++) {`);
+      const v = decodeNode(e, node.of, elemChecked, `${label}[]`, new Map());
+      e.line(`${a}.push(${v});`);
+      e.line('}');
+      return a;
+    }
+    case 'bits': {
+      const b = e.tmp('b');
+      const read = ['', 'r.u8()', 'r.u16()', 'r.u24()', 'r.u32()'][node.size]!;
+      e.line(`const ${b} = ${read};`);
+      const parts = node.bits.map(([name, lsb, len]) =>
+        len === 0
+          ? `${q(name)}: ((${b} >>> ${lsb}) & 1) === 1`
+          : `${q(name)}: ((${b} >>> ${lsb}) & ${len >= 32 ? 0xffffffff : 2 ** len - 1})${len >= 32 ? ' >>> 0' : ''}`,
+      );
+      return `{ ${parts.join(', ')} }`;
+    }
+    case 'bytes': {
+      let n: string;
+      if (typeof node.count === 'number') n = String(node.count);
+      else {
+        n = e.tmp('n');
+        e.line(`const ${n} = ${resolve(scope, node.count, label)};`);
+        e.line(`r.need(${n}, ${q(label)});`);
+      }
+      return `${e.dep(node.text ? HELPERS.readText : HELPERS.readHex)}(r, ${n})`;
+    }
+    case 'bitset':
+      return `${e.dep(HELPERS.readBitset)}(r, ${node.size}, ${node.base})`;
+    case 'custom':
+      return `${e.dep(node.decode)}(r, ctx)`;
+  }
+}
+
+function encodeNode(e: Emitter, node: AnyNode, v: string, label: string, scope: Map<string, string>): void {
+  switch (node.kind) {
+    case 'fmt':
+      e.line(`${e.dep(node.def.write)}(w, ${v}, ${q(label)});`);
+      return;
+    case 'struct': {
+      const s = e.tmp('s');
+      e.line(`const ${s} = ${v};`);
+      e.line(`${e.dep(HELPERS.needObject)}(${s}, ${q(label)});`);
+      const inner = new Map<string, string>();
+      for (const [name, child] of node.fields) {
+        const f = `${s}[${q(name)}]`;
+        inner.set(name, f);
+        encodeNode(e, child, f, `${label}.${name}`, inner);
+      }
+      return;
+    }
+    case 'array': {
+      const a = e.tmp('a');
+      const i = e.tmp('i');
+      e.line(`const ${a} = ${v};`);
+      e.line(`if (!Array.isArray(${a})) throw ${e.dep(HELPERS.countMismatch)}(${q(label)}, NaN, NaN);`);
+      if (node.count !== REST) {
+        const want =
+          typeof node.count === 'number' ? String(node.count) : `(${resolve(scope, node.count, label)} + ${node.plus})`;
+        e.line(`if (${a}.length !== ${want}) throw ${e.dep(HELPERS.countMismatch)}(${q(label)}, ${a}.length, ${want});`);
+      }
+      e.line(`for (let ${i} = 0; ${i} < ${a}.length; ${i}++) {`);
+      encodeNode(e, node.of, `${a}[${i}]`, `${label}[]`, new Map());
+      e.line('}');
+      return;
+    }
+    case 'bits': {
+      const s = e.tmp('s');
+      const b = e.tmp('b');
+      e.line(`const ${s} = ${v};`);
+      e.line(`${e.dep(HELPERS.needObject)}(${s}, ${q(label)});`);
+      e.line(`let ${b} = 0;`);
+      for (const [name, lsb, len] of node.bits) {
+        const f = `${s}[${q(name)}]`;
+        if (len === 0) e.line(`if (${f}) ${b} += ${2 ** lsb};`);
+        else e.line(`${b} += ${e.dep(HELPERS.bitValue)}(${f}, ${len}, ${q(`${label}.${name}`)}) * ${2 ** lsb};`);
+      }
+      const write = ['', 'u8', 'u16', 'u24', 'u32'][node.size]!;
+      e.line(`w.${write}(${b});`);
+      return;
+    }
+    case 'bytes': {
+      const n = typeof node.count === 'number' ? String(node.count) : resolve(scope, node.count, label);
+      e.line(`${e.dep(node.text ? HELPERS.writeText : HELPERS.writeHex)}(w, ${v}, ${n}, ${q(label)});`);
+      return;
+    }
+    case 'bitset':
+      e.line(`${e.dep(HELPERS.writeBitset)}(w, ${v}, ${node.size}, ${node.base}, ${q(label)});`);
+      return;
+    case 'custom':
+      e.line(`${e.dep(node.encode)}(w, ${v}, ctx);`);
+      return;
+  }
+}
+
+/** A compiled layout that also exposes its node tree (for generators and documentation). */
+export interface CompiledLayout<T> extends UnitLayout<T> {
+  readonly node: Node<T>;
+  /** Fixed byte size, or -1 when variable. */
+  readonly size: number;
+}
+
+type DecodeFn<T> = (r: BinaryReader, ctx: UnitContext) => T;
+type EncodeFn<T> = (w: BinaryWriter, v: T, ctx: UnitContext) => void;
+
+/** Compiles a node tree to a UnitLayout. `label` names the unit in error messages (e.g. 'AFN0C F25'). */
+export function compile<T>(node: Node<T>, label: string): CompiledLayout<T> {
+  const d = new Emitter();
+  const result = decodeNode(d, node, false, label, new Map());
+  const decodeSrc = `${d.prelude()}\nreturn function decode(r, ctx) {\n${d.lines.join('\n')}\nreturn ${result};\n};`;
+  const en = new Emitter();
+  encodeNode(en, node, 'value', label, new Map());
+  const encodeSrc = `${en.prelude()}\nreturn function encode(w, value, ctx) {\n${en.lines.join('\n')}\n};`;
+  const decode = new Function('deps', decodeSrc)(d.deps) as DecodeFn<T>;
+  const encode = new Function('deps', encodeSrc)(en.deps) as EncodeFn<T>;
+  return { node, size: node.size, decode, encode };
+}
+
+/** Shorthand: compile a struct spec. */
+export function layout<F extends Record<string, Spec>>(label: string, fields: F): CompiledLayout<StructValue<F>> {
+  return compile(struct(fields), label);
+}
+
+/** The generated source of a node (debugging aid). */
+export function generatedSource(node: AnyNode, label = 'unit'): { decode: string; encode: string } {
+  const d = new Emitter();
+  const res = decodeNode(d, node, false, label, new Map());
+  const en = new Emitter();
+  encodeNode(en, node, 'value', label, new Map());
+  return { decode: `${d.lines.join('\n')}\nreturn ${res};`, encode: en.lines.join('\n') };
+}

@@ -1,0 +1,240 @@
+/**
+ * Message layer: a frame plus its data units as typed values, and back (Q/GDW 376.1-2009 §5.2.3.5).
+ *
+ * Units carry no length on the wire, so every (AFN, Fn, direction) is decoded through its registry
+ * layout (`lookupFn`). A DA/DT with several points/Fns yields one unit per (pn, fn) in wire order
+ * (point-major, then Fn ascending), each tagged with the index of its DA/DT (`block`) so that encoding
+ * reproduces the original grouping byte for byte; units without `block` are grouped compactly.
+ * An unknown Fn, or bytes that do not form a DA/DT, end parsing: the rest is kept as a raw unit
+ * (`raw: true`) with its DA/DT and the reason — never an error. A known Fn whose bytes do not fit its
+ * layout throws a DataError carrying the whole frame's hex.
+ */
+import { BinaryWriter } from '../codec/cursor.js';
+import { DataError, EncodeError, ProtocolError } from '../codec/errors.js';
+import { toHex } from '../codec/hex.js';
+import type { DataId } from './data-id.js';
+import { daOfPns, dataId, dtOfFns, fnsOfDt, groupDataIds, pnsOfDa } from './data-id.js';
+import type { DecodeOptions, EncodeOptions, FrameHeader, Revision } from './frame.js';
+import { Gw376Frame, PROTOCOL_ID, auxLength, decodeFrame, finishFrame, writeAux, writeHeader } from './frame.js';
+import type { Direction, FnEntry, UnitContext, UnitLayout } from './registry.js';
+import { lookupFn } from './registry.js';
+
+/** One (pn, fn) block of a known Fn. `data` is undefined for Fns that carry only DA/DT in this direction. */
+export interface KnownUnit {
+  raw?: false;
+  pn: number;
+  fn: number;
+  data?: unknown;
+  /** Index of the DA/DT this block belongs to (set by the decoder; optional when encoding). */
+  block?: number;
+}
+
+/** Undecodable rest of the data area, from its DA/DT (when 4 bytes were left) to the AUX. */
+export interface RawUnit {
+  raw: true;
+  reason: 'unknown-fn' | 'invalid-data-id' | 'short-data-id';
+  /** DA and DT as LE u16 (undefined when fewer than 4 bytes were left). */
+  da?: number;
+  dt?: number;
+  pns: number[];
+  fns: number[];
+  /** The bytes from the DA onwards (identifier included), as on the wire. */
+  bytes: Buffer;
+  block?: number;
+}
+
+export type MessageUnit = KnownUnit | RawUnit;
+
+export interface Gw376Message extends FrameHeader {
+  revision?: Revision;
+  units: MessageUnit[];
+  /** Set by the decoder when an announced AUX part did not fit and was treated as absent. */
+  auxShortfall?: boolean;
+}
+
+/** Decodes bytes (or an already validated frame) into a message. */
+export function decodeMessage(input: Buffer | Gw376Frame, opts?: DecodeOptions): Gw376Message {
+  const f = input instanceof Gw376Frame ? input : decodeFrame(input, 0, input.length, opts);
+  const msg: Gw376Message = {
+    revision: f.revision,
+    protocolId: f.protocolId,
+    dir: f.dir,
+    prm: f.prm,
+    fcbAcd: f.fcbAcd,
+    fcv: f.fcv,
+    func: f.func,
+    a1: f.a1,
+    a2: f.a2,
+    msa: f.msa,
+    group: f.group,
+    afn: f.afn,
+    seq: f.seq,
+    fir: f.fir,
+    fin: f.fin,
+    con: f.con,
+    units: decodeUnits(f),
+  };
+  if (f.pwAt >= 0) msg.pw = Buffer.from(f.buf.subarray(f.pwAt, f.pwAt + 16));
+  if (f.ecAt >= 0) msg.ec = f.ec;
+  if (f.tpAt >= 0) msg.tp = f.tp;
+  if (f.auxShortfall) msg.auxShortfall = true;
+  return msg;
+}
+
+/** Decodes the data units of a frame. */
+export function decodeUnits(f: Gw376Frame): MessageUnit[] {
+  const units: MessageUnit[] = [];
+  const r = f.reader();
+  const end = f.dataEnd;
+  const dir = f.dir;
+  const afn = f.afn;
+  let block = 0;
+  while (r.pos < end) {
+    const idAt = r.pos;
+    if (end - idAt < 4) {
+      units.push({ raw: true, reason: 'short-data-id', pns: [], fns: [], bytes: f.buf.subarray(idAt, end), block });
+      break;
+    }
+    const da = r.u16();
+    const dt = r.u16();
+    const pns = pnsOfDa(da);
+    const fns = fnsOfDt(dt);
+    const rest = (reason: RawUnit['reason']): RawUnit => ({ raw: true, reason, da, dt, pns, fns, bytes: f.buf.subarray(idAt, end), block });
+    if (pns.length === 0 || fns.length === 0) {
+      units.push(rest('invalid-data-id'));
+      break;
+    }
+    const layouts: (UnitLayout<unknown> | undefined)[] = [];
+    let unknown = false;
+    for (const fn of fns) {
+      const e = lookupFn(afn, fn);
+      if (!e) {
+        unknown = true;
+        break;
+      }
+      layouts.push(layoutOf(e, dir));
+    }
+    if (unknown) {
+      units.push(rest('unknown-fn'));
+      break;
+    }
+    for (const pn of pns) {
+      for (let i = 0; i < fns.length; i++) {
+        const fn = fns[i]!;
+        const layout = layouts[i];
+        if (!layout) {
+          units.push({ pn, fn, block });
+          continue;
+        }
+        const ctx: UnitContext = { afn, fn, pn, dir, revision: f.revision };
+        let data: unknown;
+        try {
+          data = layout.decode(r, ctx);
+        } catch (e) {
+          throw unitError(f, ctx, e);
+        }
+        if (r.pos > end) {
+          throw new DataError(unitName(ctx), `data within the data area (overran it by ${r.pos - end} byte(s))`, f.bytes());
+        }
+        units.push({ pn, fn, data, block });
+      }
+    }
+    block++;
+  }
+  return units;
+}
+
+function layoutOf(e: FnEntry, dir: Direction): UnitLayout<unknown> | undefined {
+  return (dir === 'down' ? e.down : e.up) as UnitLayout<unknown> | undefined;
+}
+
+function unitName(ctx: UnitContext): string {
+  return `AFN${ctx.afn.toString(16).toUpperCase().padStart(2, '0')} F${ctx.fn} p${ctx.pn} (${ctx.dir})`;
+}
+
+function unitError(f: Gw376Frame, ctx: UnitContext, e: unknown): DataError {
+  const frameHex = f.hex;
+  if (e instanceof DataError) {
+    const err = new DataError(`${unitName(ctx)}: ${e.field}`, e.expected, frameHex);
+    err.cause = e;
+    return err;
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  const err = new DataError(unitName(ctx), `decodable data (${e instanceof ProtocolError ? e.name : 'error'}: ${msg})`, frameHex);
+  err.cause = e;
+  return err;
+}
+
+/** Encodes a message. The result may be a view of a larger buffer. */
+export function encodeMessage(msg: Gw376Message, opts?: EncodeOptions): Buffer {
+  const w = new BinaryWriter(64 + auxLength(msg));
+  w.fill(14, 0);
+  writeUnits(w, msg);
+  const auxAt = w.pos;
+  w.fill(auxLength(msg) + 2, 0);
+  const out = w.buf;
+  writeHeader(out, 0, msg);
+  writeAux(out, auxAt, msg);
+  finishFrame(out, 0, w.pos, msg.protocolId ?? PROTOCOL_ID, opts?.maxUserLength);
+  return w.finish();
+}
+
+/** Writes the data units of `msg` (DA/DT + data) at the writer's position. */
+export function writeUnits(w: BinaryWriter, msg: Gw376Message): void {
+  const units = msg.units;
+  const withBlocks = units.length > 0 && units.every((u) => u.block !== undefined);
+  let i = 0;
+  while (i < units.length) {
+    const u = units[i]!;
+    if (u.raw) {
+      w.raw(u.bytes);
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    if (withBlocks) {
+      while (j < units.length && !units[j]!.raw && units[j]!.block === u.block) j++;
+      const run = units.slice(i, j) as KnownUnit[];
+      writeBlock(w, msg, blockId(run), run);
+    } else {
+      while (j < units.length && !units[j]!.raw) j++;
+      const run = units.slice(i, j) as KnownUnit[];
+      for (const id of groupDataIds(run)) writeBlock(w, msg, id, run);
+    }
+    i = j;
+  }
+}
+
+function blockId(run: KnownUnit[]): DataId {
+  const pns = [...new Set(run.map((u) => u.pn))].sort((a, b) => a - b);
+  const fns = [...new Set(run.map((u) => u.fn))].sort((a, b) => a - b);
+  const id = dataId(daOfPns(pns), dtOfFns(fns));
+  if (id.pns.length * id.fns.length !== run.length) {
+    throw new EncodeError('units', `block ${run[0]!.block} must hold every pn x fn of its DA/DT exactly once (${run.length} given)`);
+  }
+  return id;
+}
+
+function writeBlock(w: BinaryWriter, msg: Gw376Message, id: DataId, run: KnownUnit[]): void {
+  w.u16(id.da).u16(id.dt);
+  const dir = msg.dir;
+  for (const pn of id.pns) {
+    for (const fn of id.fns) {
+      const u = run.find((x) => x.pn === pn && x.fn === fn);
+      if (!u) throw new EncodeError('units', `no unit for p${pn} F${fn}`);
+      const e = lookupFn(msg.afn, fn);
+      if (!e) throw new EncodeError('units', `AFN${msg.afn.toString(16)} F${fn} is not registered; send it as a raw unit`);
+      const layout = layoutOf(e, dir);
+      if (!layout) {
+        if (u.data !== undefined) throw new EncodeError('units', `AFN${msg.afn.toString(16)} F${fn} carries no data ${dir}`);
+        continue;
+      }
+      layout.encode(w, u.data, { afn: msg.afn, fn, pn, dir, revision: msg.revision ?? 2009 });
+    }
+  }
+}
+
+/** Hex of the first bytes of a message's encoding, for logs. */
+export function messageHex(msg: Gw376Message): string {
+  return toHex(encodeMessage(msg));
+}
