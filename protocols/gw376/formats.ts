@@ -604,8 +604,8 @@ export interface FormatDef<T> {
   readonly signed: boolean;
   /** Largest magnitude of the integer mantissa (numeric formats), for generators and range checks. */
   readonly maxInt: number;
-  readonly read: (r: BinaryReader) => T;
-  readonly write: (w: BinaryWriter, v: T, field?: string) => void;
+  read(r: BinaryReader): T;
+  write(w: BinaryWriter, v: T, field?: string): void;
 }
 
 type FormatTable = { readonly [K in FormatName]: FormatDef<FormatValues[K]> };

@@ -173,8 +173,9 @@ export function custom<T>(
 function readHex(r: BinaryReader, n: number): string {
   return r.bytes(n).toString('hex').toUpperCase();
 }
+/** `n` = -1: any whole number of bytes (REST). */
 function writeHex(w: BinaryWriter, v: string, n: number, field: string): void {
-  if (typeof v !== 'string' || v.length !== 2 * n || !/^[0-9a-fA-F]*$/.test(v)) {
+  if (typeof v !== 'string' || (n >= 0 ? v.length !== 2 * n : v.length % 2 !== 0) || !/^[0-9a-fA-F]*$/.test(v)) {
     throw new EncodeError(field, `expected ${n} byte(s) as ${2 * n} hex digits`);
   }
   w.raw(Buffer.from(v, 'hex'));
@@ -193,10 +194,10 @@ function isSingleByteText(v: string): boolean {
   return true;
 }
 function writeText(w: BinaryWriter, v: string, n: number, field: string): void {
-  if (typeof v !== 'string' || v.length > n || !isSingleByteText(v)) {
+  if (typeof v !== 'string' || (n >= 0 && v.length > n) || !isSingleByteText(v)) {
     throw new EncodeError(field, `expected up to ${n} single-byte characters without NUL`);
   }
-  const b = Buffer.alloc(n);
+  const b = Buffer.alloc(n >= 0 ? n : v.length);
   b.write(v, 'latin1');
   w.raw(b);
 }
@@ -357,6 +358,7 @@ function decodeNode(e: Emitter, node: AnyNode, checked: boolean, label: string, 
     case 'bytes': {
       let n: string;
       if (typeof node.count === 'number') n = String(node.count);
+      else if (node.count === REST) n = '(r.end - r.pos)';
       else {
         n = e.tmp('n');
         e.line(`const ${n} = ${resolve(scope, node.count, label)};`);
@@ -419,7 +421,8 @@ function encodeNode(e: Emitter, node: AnyNode, v: string, label: string, scope: 
       return;
     }
     case 'bytes': {
-      const n = typeof node.count === 'number' ? String(node.count) : resolve(scope, node.count, label);
+      const n =
+        typeof node.count === 'number' ? String(node.count) : node.count === REST ? '-1' : resolve(scope, node.count, label);
       e.line(`${e.dep(node.text ? HELPERS.writeText : HELPERS.writeHex)}(w, ${v}, ${n}, ${q(label)});`);
       return;
     }

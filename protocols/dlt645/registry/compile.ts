@@ -138,6 +138,12 @@ function fieldReader(f: FieldFormat): Reader {
       };
     case 'hex':
       return (r) => toHex(r.bytes(f.bytes));
+    case 'di':
+      return (r) => {
+        let v = 0;
+        for (let i = 0; i < f.bytes; i++) v += r.u8() * 2 ** (8 * i);
+        return v.toString(16).toUpperCase().padStart(2 * f.bytes, '0');
+      };
   }
 }
 
@@ -183,6 +189,13 @@ function fieldWriter(f: FieldFormat): Writer {
         const b = Buffer.from(v.replace(/\s/g, ''), 'hex');
         if (b.length !== f.bytes) throw new EncodeError(field, `${f.bytes} bytes of hex expected`);
         w.raw(b);
+      };
+    case 'di':
+      return (w, v, field) => {
+        if (typeof v !== 'string' || v.length !== 2 * f.bytes || !/^[0-9A-Fa-f]+$/.test(v)) {
+          throw new EncodeError(field, `a ${2 * f.bytes}-hex-digit data identifier expected`);
+        }
+        for (let i = f.bytes - 1; i >= 0; i--) w.u8(parseInt(v.slice(2 * i, 2 * i + 2), 16));
       };
   }
 }

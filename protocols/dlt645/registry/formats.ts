@@ -10,6 +10,8 @@ export const digits = (bytes: number): FieldFormat => ({ kind: 'digits', bytes }
 export const ascii = (bytes: number): FieldFormat => ({ kind: 'ascii', bytes });
 export const bits = (bytes: number, names: readonly (string | null)[]): FieldFormat => ({ kind: 'bits', bytes, bits: names });
 export const hex = (bytes: number): FieldFormat => ({ kind: 'hex', bytes });
+/** A DI carried as data (4 bytes in 2007, 2 in 1997), printed like `04000101`. */
+export const di = (bytes: 2 | 4 = 4): FieldFormat => ({ kind: 'di', bytes });
 
 /** XXXXXX.XX kWh / kvarh energy (4 bytes). */
 export const ENERGY = bcd(4, 2);

@@ -23,7 +23,12 @@ export type FieldFormat =
   /** A bit field (status words): raw value plus named bits. */
   | { kind: 'bits'; bytes: number; bits: readonly (string | null)[] }
   /** Raw bytes as hex (formats this codec does not interpret). */
-  | { kind: 'hex'; bytes: number };
+  | { kind: 'hex'; bytes: number }
+  /**
+   * A data identifier carried as data (programming records, event-clear records): sent DI0 first,
+   * rendered as the printed DI, e.g. `04000101` (2007, 4 bytes) or `9010` (1997, 2 bytes).
+   */
+  | { kind: 'di'; bytes: 2 | 4 };
 
 export type TimePattern = 'YYMMDDWW' | 'hhmmss' | 'YYMMDDhhmm' | 'YYMMDDhhmmss' | 'MMDDhhmm' | 'DDhh' | 'hhmm' | 'MMDD' | 'YYMMDD';
 

@@ -1,0 +1,37 @@
+/**
+ * The `hes` command line. Thin: parses arguments, calls services, prints. Exit codes: 0 ok,
+ * 1 the operation failed (timeout, denial, channel), 2 bad input (arguments, hex, malformed frame).
+ */
+import { Command, CommanderError } from 'commander';
+import { createLogger } from '../logger.js';
+import { registerDecode } from './decode.js';
+import { registerMeter } from './meter.js';
+import { describeError, exitCodeFor } from './errors.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const log = createLogger('hes', process.env.HES_LOG_LEVEL ?? 'warn');
+  const out = (s: string): void => {
+    process.stdout.write(`${s}\n`);
+  };
+  const program = new Command('hes')
+    .description('OpenHES head-end system: DL/T 645 meters and Q/GDW 376.1 terminals')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerDecode(program, out);
+  registerMeter(program, out, log);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help/version exit 0; usage errors exit 2 (commander already printed the message).
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`hes: ${describeError(e)}\n`);
+    return exitCodeFor(e);
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
