@@ -15,8 +15,8 @@
  * F10/F11 (2009: forwarded trip/close and power-on; 2013 redefines F10 as a batch read) are kept raw.
  */
 import { EncodeError } from '../../codec/errors.js';
-import { decodeFrame as decode645 } from '../../dlt645/frame.js';
-import type { Dlt645Frame } from '../../dlt645/frame.js';
+import { decodeFrame as decode645 } from '../../dlt645/index.js';
+import type { Dlt645Frame } from '../../dlt645/index.js';
 import { readAddr6, restLayout, writeAddr6 } from './common.js';
 import type { UnitLayout } from '../registry.js';
 import { registerAfn, registerFns } from '../registry.js';

@@ -1,10 +1,12 @@
 /**
  * Small layout helpers shared by the link-layer AFN files (00–03, 06, 09, 10): raw rest-of-unit payloads,
- * fixed-width ASCII, A.1 and A.20 dates. Appendix-A formats proper live in `../formats.ts`.
+ * fixed-width ASCII, 6-byte addresses, and bounds-checked wrappers of the A.1/A.20 readers of `../formats.ts`.
  */
 import type { BinaryReader, BinaryWriter } from '../../codec/cursor.js';
 import { EncodeError } from '../../codec/errors.js';
 import type { UnitLayout } from '../registry.js';
+import type { DateA20, DateTimeA1 } from '../formats.js';
+import { readA1 as fmtReadA1, readA20 as fmtReadA20, writeA1 as fmtWriteA1, writeA20 as fmtWriteA20 } from '../formats.js';
 
 /** A unit whose data is everything up to the end of the data area (no length on the wire). */
 export const restLayout: UnitLayout<Buffer> = {
@@ -27,66 +29,28 @@ export function writeAscii(w: BinaryWriter, s: string, n: number, field: string)
   w.raw(b).fill(n - b.length, 0x20);
 }
 
-export interface YmdDate {
-  year: number;
-  month: number;
-  day: number;
-}
+/** A.20 date (DD MM YY) and A.1 clock, as defined in ../formats.ts. */
+export type YmdDate = DateA20;
+export type ClockA1 = DateTimeA1;
 
-/** A.20 (DD MM YY, BCD); null when not BCD (EEH = no data). Year is 2000 + YY. */
+/** A.20 (DD MM YY, BCD); null when not BCD (EEH = no data). */
 export function readA20(r: BinaryReader, field: string): YmdDate | null {
   r.need(3, field);
-  const day = r.bcdByte();
-  const month = r.bcdByte();
-  const yy = r.bcdByte();
-  return day < 0 || month < 0 || yy < 0 ? null : { year: 2000 + yy, month, day };
+  return fmtReadA20(r);
 }
 
 export function writeA20(w: BinaryWriter, d: YmdDate | null, field: string): void {
-  if (!d) {
-    w.fill(3, 0xee);
-    return;
-  }
-  if (d.year < 2000 || d.year > 2099) throw new EncodeError(field, `year ${d.year} is not 2000..2099`);
-  w.bcd(d.day, 1, field).bcd(d.month, 1, field).bcd(d.year - 2000, 1, field);
+  fmtWriteA20(w, d, field);
 }
 
-/** A.1 clock: ss mm hh DD (weekday D7..D5 | month) YY. */
-export interface ClockA1 {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  /** 1..7 (Monday..Sunday), 0 = not given. */
-  weekday: number;
-}
-
+/** A.1 clock: ss mm hh DD (weekday D7..D5 | month) YY; null when not BCD. */
 export function readA1(r: BinaryReader, field: string): ClockA1 | null {
   r.need(6, field);
-  const second = r.bcdByte();
-  const minute = r.bcdByte();
-  const hour = r.bcdByte();
-  const day = r.bcdByte();
-  const wm = r.u8();
-  const yy = r.bcdByte();
-  const month = ((wm >> 4) & 1) * 10 + (wm & 0x0f);
-  if (second < 0 || minute < 0 || hour < 0 || day < 0 || yy < 0 || (wm & 0x0f) > 9) return null;
-  return { year: 2000 + yy, month, day, hour, minute, second, weekday: wm >> 5 };
+  return fmtReadA1(r);
 }
 
 export function writeA1(w: BinaryWriter, c: ClockA1 | null, field: string): void {
-  if (!c) {
-    w.fill(6, 0xee);
-    return;
-  }
-  if (c.month < 1 || c.month > 12 || !Number.isInteger(c.month)) throw new EncodeError(field, `month ${c.month}`);
-  if (c.weekday < 0 || c.weekday > 7 || !Number.isInteger(c.weekday)) throw new EncodeError(field, `weekday ${c.weekday}`);
-  if (c.year < 2000 || c.year > 2099) throw new EncodeError(field, `year ${c.year} is not 2000..2099`);
-  w.bcd(c.second, 1, field).bcd(c.minute, 1, field).bcd(c.hour, 1, field).bcd(c.day, 1, field);
-  w.u8((c.weekday << 5) | (c.month >= 10 ? 0x10 : 0) | c.month % 10);
-  w.bcd(c.year - 2000, 1, field);
+  fmtWriteA1(w, c, field);
 }
 
 /** A.12-style 6-byte address as printed (most significant byte first, hex so AAH wildcards survive). */

@@ -18,20 +18,20 @@ describe('builders reproduce captured frames', () => {
     expect(hex(builders.loginConfirm({ a1: req.a1, a2: req.a2, msa: req.msa }, 1))).toBe(vectors[23]!.hex);
   });
   it('reset F1 with PW and Tp (vector 25)', () => {
-    const b = builders.reset({ a1: '1234', a2: 0x0402, msa: 2 }, 1, { seq: 0, pfc: 0, now: at(7, 13, 53, 28), delayMinutes: 5 });
+    const b = builders.reset({ a1: '0200', a2: 0x1234, msa: 2 }, 1, { seq: 0, pfc: 0, now: at(7, 13, 53, 28), delayMinutes: 5 });
     expect(hex(b)).toBe(vectors[25]!.hex);
   });
   it('AFN10 F1 forward of a DL/T 645 read (vector 27)', () => {
     const inner = Buffer.from('68611001301215681104333334337B16', 'hex');
-    const b = builders.forward645({ a1: '1234', a2: 0x0402, msa: 2 }, inner, { seq: 0, pfc: 0, now: at(21, 23, 51, 13), delayMinutes: 5 });
+    const b = builders.forward645({ a1: '0200', a2: 0x1234, msa: 2 }, inner, { seq: 0, pfc: 0, now: at(21, 23, 51, 13), delayMinutes: 5 });
     expect(hex(b)).toBe(vectors[27]!.hex);
   });
   it('AFN05 F1 trip of round 1 with PW and Tp (vector 64 layout; CON as captured)', () => {
-    const b = builders.remoteTrip({ a1: '0000', a2: 0xffff, msa: 16, group: true }, { seq: 1, pfc: 2, now: at(4, 17, 13, 56), con: false });
+    const b = builders.remoteTrip({ a1: '0000', a2: 0xffff, msa: 16, group: true }, { seq: 1, pfc: 2, now: at(4, 17, 13, 56), con: false, tp: true });
     expect(hex(b)).toBe(vectors[64]!.hex);
   });
   it('AFN0C F129 read of pn 1 with Tp (vector 5)', () => {
-    const b = builders.readRealtime({ a1: '0171', a2: 0x0822, msa: 0 }, 129, [1], { seq: 2, pfc: 2, now: at(28, 16, 19, 39), delayMinutes: 0 });
+    const b = builders.readRealtime({ a1: '0171', a2: 0x0822, msa: 1 }, 129, [1], { seq: 2, pfc: 2, now: at(28, 16, 19, 39), delayMinutes: 0, tp: true });
     expect(hex(b)).toBe(vectors[5]!.hex);
   });
   it('AFN09 F1 version request (vector 29, C=4B CON=1)', () => {
@@ -40,7 +40,7 @@ describe('builders reproduce captured frames', () => {
     expect(hex(b)).toBe(vectors[29]!.hex);
   });
   it('clock set AFN05 F31: A.1 data with weekday and PW', () => {
-    const b = builders.clockSet({ a1: '1310', a2: 12345, msa: 1 }, builders.clockOf(new Date(2015, 2, 12, 10, 30, 55)), { seq: 1, now: at(12, 10, 30, 55) });
+    const b = builders.clockSet({ a1: '1310', a2: 12345, msa: 1 }, builders.clockOf(new Date(2015, 2, 12, 10, 30, 55)), { seq: 1, now: at(12, 10, 30, 55), tp: true });
     const f = decodeFrame(b);
     expect(f.data.toString('hex')).toBe('00004003553010128315');
     expect(f.pw?.length).toBe(16);
@@ -63,7 +63,7 @@ describe('builders reproduce captured frames', () => {
     const unit: KnownUnit = { pn: 0, fn: 1, data: { port: 31, content: Buffer.from('68611001301215689C003516', 'hex') } };
     const b = builders.response(req, [unit], { ec: { important: 79, normal: 0 } });
     const m = decodeMessage(b);
-    expect(m).toMatchObject({ dir: 'up', prm: false, fcbAcd: true, func: 8, a1: '1234', a2: 0x0402, msa: 2, seq: 0, ec: { important: 79, normal: 0 } });
+    expect(m).toMatchObject({ dir: 'up', prm: false, fcbAcd: true, func: 8, a1: '0200', a2: 0x1234, msa: 2, seq: 0, ec: { important: 79, normal: 0 } });
     expect(m.tp).toEqual(req.tp);
   });
   it('terminal confirm of the reset (vector 26 shape)', () => {

@@ -42,7 +42,7 @@ describe('deframer', () => {
   });
   it('resynchronises after a frame with a bad checksum, reporting it', () => {
     const bad = Buffer.from(all[0]!);
-    bad[18] ^= 0xff;
+    bad[18] = bad[18]! ^ 0xff;
     const { frames, discards } = run([bad, all[1]!]);
     expect(frames).toEqual([all[1]!.toString('hex')]);
     expect(discards[0]!.reason).toBe('bad-checksum');

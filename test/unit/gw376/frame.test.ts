@@ -91,7 +91,7 @@ describe('376.1 frame: faults are typed FrameErrors with hex and expectation', (
   };
   it('bad checksum names the expected CS', () => {
     const b = Buffer.from(login);
-    b[18] ^= 1;
+    b[18] = b[18]! ^ 1;
     const e = fault(b);
     expect(e.fault).toBe('bad-checksum');
     expect(e.expected).toContain('E0H');

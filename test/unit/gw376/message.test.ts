@@ -11,18 +11,33 @@ const known = (m: Gw376Message, i = 0): KnownUnit => {
   return u;
 };
 
-describe('message: every vector decodes and re-encodes byte for byte', () => {
+/** Frame-layer round trip: header fields + data bytes + AUX back to the same bytes. */
+function frameRoundTrip(b: Buffer): Buffer {
+  const f = decodeFrame(b);
+  return encodeFrame(
+    { dir: f.dir, prm: f.prm, fcbAcd: f.fcbAcd, fcv: f.fcv, func: f.func, a1: f.a1, a2: f.a2, msa: f.msa, group: f.group, afn: f.afn, seq: f.seq, fir: f.fir, fin: f.fin, con: f.con, pw: f.pw, ec: f.ec, tp: f.tp, protocolId: f.protocolId },
+    f.data,
+  );
+}
+
+describe('every vector round-trips at the frame layer', () => {
   for (const [i, v] of vectors.entries()) {
+    it(`#${i} AFN${v.afn} ${v.direction}`, () => {
+      expect(frameRoundTrip(bytesOf(v)).toString('hex').toUpperCase()).toBe(v.hex);
+    });
+  }
+});
+
+describe('message: vectors of the link-layer AFNs decode and re-encode byte for byte', () => {
+  for (const [i, v] of vectors.entries()) {
+    const afn = parseInt(v.afn, 16);
+    if (!OWN_AFNS.has(afn)) continue;
     it(`#${i} AFN${v.afn} ${v.direction} F${v.fns.join(',')}`, () => {
       const m = decodeMessage(bytesOf(v));
       expect(encodeMessage(m).toString('hex').toUpperCase()).toBe(v.hex);
-      const afn = parseInt(v.afn, 16);
-      if (OWN_AFNS.has(afn)) {
-        // Own AFNs decode to known units with the vector's Fn(s) and Pn(s).
-        const knownUnits = m.units.filter((u): u is KnownUnit => !u.raw);
-        expect(knownUnits.map((u) => u.fn)).toEqual(v.fns);
-        expect([...new Set(knownUnits.map((u) => u.pn))]).toEqual(v.pn);
-      }
+      const knownUnits = m.units.filter((u): u is KnownUnit => !u.raw);
+      expect(knownUnits.map((u) => u.fn)).toEqual(v.fns);
+      expect([...new Set(knownUnits.map((u) => u.pn))]).toEqual(v.pn);
     });
   }
 });
@@ -84,10 +99,12 @@ describe('message: decoded values of own AFNs', () => {
     expect((err as DataError).field).toContain('AFN09 F1 p0');
     expect((err as DataError).hex).toBe(decodeFrame(b).hex);
   });
-  it('an unknown Fn keeps the rest raw with its DA/DT (AFN0C F25 reply is not an error)', () => {
-    const m = decodeMessage(bytesOf(vectors[15]!));
-    const raw = m.units[0] as RawUnit;
-    expect(raw).toMatchObject({ raw: true, reason: 'unknown-fn', pns: [1], fns: [129], da: 0x0101, dt: 0x1001 });
+  it('an unknown Fn keeps the rest raw with its DA/DT (AFN0B task data is not registered): not an error', () => {
+    const data = Buffer.from('0101011001020304', 'hex');
+    const m = decodeMessage(encodeFrame({ dir: 'up', prm: false, func: 8, a1: '0171', a2: 1, afn: 0x0b, seq: 1 }, data));
+    expect(m.units).toHaveLength(1);
+    expect(m.units[0]).toMatchObject({ raw: true, reason: 'unknown-fn', pns: [1], fns: [129], da: 0x0101, dt: 0x1001 });
+    expect((m.units[0] as RawUnit).bytes.equals(data)).toBe(true);
   });
   it('multi-unit grouping is kept: p0 F11 and p0 F13 as two DA/DT on re-encode', () => {
     const v = vectors[45]!;

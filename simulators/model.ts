@@ -1,0 +1,435 @@
+/**
+ * Deterministic value functions of the simulators: (seed, id, time) → energy registers and instantaneous
+ * values. Pure: no I/O, no clock, no global state except a bounded cache of derived profiles. The meter
+ * simulator keys it by (seed, meter address); the concentrator simulator by (seed, `${terminal}/${pn}`).
+ *
+ * ── The formula ────────────────────────────────────────────────────────────────────────────────────
+ * Per-id parameters: h = FNV-1a-32(`${seed}:${id}`) seeds mulberry32, whose draws give, in order:
+ *   scale ∈ [0.6, 2.4)               load multiplier
+ *   pv    = 25 % of ids: peak PV export 1500..4000 W, else 0
+ *   tanφ  ∈ [0.25, 0.45)             reactive/active ratio of the load (PF 0.91..0.97)
+ *   phase weights wa, wb, wc          0.30..0.40 each, normalised (three-phase imbalance)
+ *   voltage offsets oa, ob, oc        −3.0..+3.0 V per phase (transformer tap / line drop)
+ *   initial registers                  forward active 1000..20000 kWh spread over the 4 tariffs, and
+ *                                      proportionate starting values for the other channels
+ * Time: local time = UTC + 8 h (Beijing, no DST). The day is cut into 96 steps of 15 minutes; step s of a
+ * day covers [s·15 min, (s+1)·15 min). The epoch is 2020-01-01T00:00 local (a Wednesday); nothing accrues
+ * before it.
+ * Load of step s on weekday d (0 = Sunday), in W:
+ *   shape(s)  = 250 + 900·g(h, 8, 1.2) + 400·g(h, 13, 1.5) + 1400·g(h, 19.5, 1.8),  h = (s + 0.5)/4,
+ *               g(h, μ, σ) = exp(−(h − μ)² / (2σ²))
+ *   load(d,s) = scale · WEEK[d] · shape(s),  WEEK = [1.15, 0.95, 0.95, 0.95, 0.95, 1.00, 1.15]
+ *   pvW(s)    = pv · max(0, sin(π(h − 6)/12))
+ *   net step energy, integer Wh: e(d,s) = round((load − pvW)/4)   (the step's average power is 4·e W)
+ * Channels per step (integer Wh/varh/VAh, each step belongs to one tariff by its hour, TARIFF_BY_HOUR):
+ *   forward active  = max(e, 0)          reverse active = max(−e, 0)
+ *   import (e > 0): valley tariff (4) → quadrant IV = round(e·0.2), else quadrant I = round(e·tanφ)
+ *   export (e < 0): quadrant II = round(|e|·0.1)                  (quadrant III never accrues)
+ *   apparent        = round(√(e² + q²)) to forward (e > 0) or reverse (e < 0)
+ * Energy at time t = initial + Σ over completed steps since the epoch + floor(e·elapsed/15 min) of the
+ * running step. Sums over whole weeks and days use per-weekday totals, so any t costs ≤ 7 + 96 steps.
+ * Registers (XXXXXX.XX): kWh = floor(Wh/10)/100, rolling over at 1 000 000 kWh like a 6-digit meter;
+ * a total is the floor of the summed tariffs' Wh (it can differ from the sum of the displayed tariffs
+ * by a few 0.01, as on real meters). Combined active = forward + reverse, combined reactive 1 = QI + QII,
+ * combined reactive 2 = QIII + QIV (the default combination words 05H/05H/50H, DL/T 645-2007 04000601..3).
+ * Instantaneous values at t use the running step's average power with a ±2 % per-minute ripple r(minute)
+ * (same hash), split over the phases by the weights; voltage = 220 V + offset + 4 V·cos(2π·(h − 3)/24)
+ * (higher at night) − 1 V per phase kW + ±0.5 V per-minute noise; current = |S_phase| / U; PF = P/|S|;
+ * frequency = 50 Hz ± 0.03; values are quantised to the DL/T 645 resolutions (V 0.1, A 0.001, kW 0.001,
+ * PF 0.001, Hz 0.01), so a test can compare what the meter sends with what these functions return.
+ */
+
+export type ModelId = string | number;
+
+export const STEP_MS = 15 * 60_000;
+export const STEPS_PER_DAY = 96;
+export const DAY_MS = 86_400_000;
+/** Beijing time, the meter's local time. */
+export const LOCAL_OFFSET_MS = 8 * 3_600_000;
+/** 2020-01-01T00:00 local, in UTC ms. */
+export const EPOCH_MS = Date.UTC(2020, 0, 1) - LOCAL_OFFSET_MS;
+const EPOCH_DOW = 3; // Wednesday
+const WEEK = [1.15, 0.95, 0.95, 0.95, 0.95, 1.0, 1.15] as const;
+
+/**
+ * Tariff of each local hour (1 sharp 尖, 2 peak 峰, 3 flat 平, 4 valley 谷), a typical provincial TOU table:
+ * 00–08 valley, 08–10 peak, 10–11 sharp, 11–12 peak, 12–17 flat, 17–19 peak, 19–21 sharp, 21–22 peak,
+ * 22–23 flat, 23–24 valley.
+ */
+export const TARIFF_BY_HOUR: readonly number[] = [4, 4, 4, 4, 4, 4, 4, 4, 2, 2, 1, 2, 3, 3, 3, 3, 3, 2, 2, 1, 1, 2, 3, 4];
+
+/** Energy channels, in this order everywhere. */
+export const CHANNELS = ['forwardActive', 'reverseActive', 'q1', 'q2', 'q3', 'q4', 'forwardApparent', 'reverseApparent'] as const;
+export type Channel = (typeof CHANNELS)[number];
+const NCH = CHANNELS.length;
+export const CH: Record<Channel, number> = Object.fromEntries(CHANNELS.map((c, i) => [c, i])) as Record<Channel, number>;
+
+/** Accumulated energy: [channel][tariff 0..3] in integer Wh (varh, VAh). */
+export type EnergyWh = number[][];
+
+export interface Profile {
+  readonly key: string;
+  readonly scale: number;
+  readonly pvPeakW: number;
+  readonly tanPhi: number;
+  readonly phaseWeights: readonly [number, number, number];
+  /** Per-phase voltage offsets in 0.1 V. */
+  readonly voltageOffsets: readonly [number, number, number];
+  readonly initialWh: EnergyWh;
+  /** Per weekday: totals of each channel × tariff over a whole day. */
+  readonly dayTotals: readonly EnergyWh[];
+  readonly weekTotal: EnergyWh;
+}
+
+// ── hashing ─────────────────────────────────────────────────────────────────────────────────────
+
+/** FNV-1a 32-bit of a string (UTF-16 code units). */
+export function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: a small deterministic PRNG returning floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A uniform in [−1, 1) from a key and an integer index (for per-minute noise). */
+function noise(key: string, index: number): number {
+  return mulberry32(hash32(`${key}#${index}`))() * 2 - 1;
+}
+
+// ── profile ─────────────────────────────────────────────────────────────────────────────────────
+
+const gauss = (h: number, mu: number, sigma: number): number => Math.exp(-((h - mu) ** 2) / (2 * sigma * sigma));
+
+/** The daily load shape at scale 1, W, per step (documented above). */
+export const BASE_SHAPE: readonly number[] = Array.from({ length: STEPS_PER_DAY }, (_, s) => {
+  const h = (s + 0.5) / 4;
+  return 250 + 900 * gauss(h, 8, 1.2) + 400 * gauss(h, 13, 1.5) + 1400 * gauss(h, 19.5, 1.8);
+});
+
+export const tariffOfStep = (s: number): number => TARIFF_BY_HOUR[Math.floor(s / 4)]!;
+
+const zeros = (): EnergyWh => Array.from({ length: NCH }, () => [0, 0, 0, 0]);
+
+/** Net energy of step `s` on weekday `dow`, integer Wh (negative = export). */
+export function stepNetWh(p: Profile, dow: number, s: number): number {
+  const h = (s + 0.5) / 4;
+  const load = p.scale * WEEK[dow]! * BASE_SHAPE[s]!;
+  const pv = p.pvPeakW * Math.max(0, Math.sin((Math.PI * (h - 6)) / 12));
+  return Math.round((load - pv) / 4);
+}
+
+/** Adds step (dow, s) × `fraction` (a whole step when omitted) into `acc`. */
+function addStep(p: Profile, acc: EnergyWh, dow: number, s: number, elapsedMs = STEP_MS): void {
+  const e = stepNetWh(p, dow, s);
+  const k = tariffOfStep(s) - 1;
+  const part = (x: number): number => (elapsedMs === STEP_MS ? x : Math.floor((x * elapsedMs) / STEP_MS));
+  if (e > 0) {
+    const q = k === 3 ? Math.round(e * 0.2) : Math.round(e * p.tanPhi);
+    acc[CH.forwardActive]![k]! += part(e);
+    acc[k === 3 ? CH.q4 : CH.q1]![k]! += part(q);
+    acc[CH.forwardApparent]![k]! += part(Math.round(Math.hypot(e, q)));
+  } else if (e < 0) {
+    const q = Math.round(-e * 0.1);
+    acc[CH.reverseActive]![k]! += part(-e);
+    acc[CH.q2]![k]! += part(q);
+    acc[CH.reverseApparent]![k]! += part(Math.round(Math.hypot(e, q)));
+  }
+}
+
+function addInto(acc: EnergyWh, x: EnergyWh, times = 1): void {
+  for (let c = 0; c < NCH; c++) for (let k = 0; k < 4; k++) acc[c]![k]! += x[c]![k]! * times;
+}
+
+const cache = new Map<string, Profile>();
+const CACHE_MAX = 20_000;
+
+/** The derived parameters of one id (cached). */
+export function profileFor(seed: ModelId, id: ModelId): Profile {
+  const key = `${seed}:${id}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const rnd = mulberry32(hash32(key));
+  const scale = 0.6 + 1.8 * rnd();
+  const pvPeakW = rnd() < 0.25 ? Math.round(1500 + 2500 * rnd()) : 0;
+  const tanPhi = 0.25 + 0.2 * rnd();
+  const w = [0.3 + 0.1 * rnd(), 0.3 + 0.1 * rnd(), 0.3 + 0.1 * rnd()];
+  const sum = w[0]! + w[1]! + w[2]!;
+  const phaseWeights = [w[0]! / sum, w[1]! / sum, w[2]! / sum] as const;
+  const voltageOffsets = [Math.round(60 * rnd() - 30), Math.round(60 * rnd() - 30), Math.round(60 * rnd() - 30)] as const;
+  const fwdKwh = 1000 + Math.floor(19000 * rnd());
+  const split = [0.1, 0.3, 0.3, 0.3];
+  const initialWh = zeros();
+  const ratio: Record<number, number> = { [CH.forwardActive]: 1, [CH.reverseActive]: pvPeakW > 0 ? 0.15 : 0, [CH.q1]: tanPhi, [CH.q2]: pvPeakW > 0 ? 0.015 : 0, [CH.q4]: 0.05, [CH.forwardApparent]: 1.05, [CH.reverseApparent]: pvPeakW > 0 ? 0.151 : 0 };
+  for (const [c, r] of Object.entries(ratio)) {
+    for (let k = 0; k < 4; k++) initialWh[Number(c)]![k] = Math.round(fwdKwh * 1000 * r * split[k]!);
+  }
+  const partial: Omit<Profile, 'dayTotals' | 'weekTotal'> = { key, scale, pvPeakW, tanPhi, phaseWeights, voltageOffsets, initialWh };
+  const dayTotals: EnergyWh[] = [];
+  const weekTotal = zeros();
+  for (let d = 0; d < 7; d++) {
+    const t = zeros();
+    for (let s = 0; s < STEPS_PER_DAY; s++) addStep(partial as Profile, t, d, s);
+    dayTotals.push(t);
+    addInto(weekTotal, t);
+  }
+  const profile: Profile = { ...partial, dayTotals, weekTotal };
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(key, profile);
+  return profile;
+}
+
+// ── energy ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Local calendar position of a UTC instant relative to the epoch. */
+function position(t: number): { day: number; dow: number; step: number; intoStep: number } | null {
+  const local = t - EPOCH_MS;
+  if (local <= 0) return null;
+  const day = Math.floor(local / DAY_MS);
+  const rem = local - day * DAY_MS;
+  const step = Math.floor(rem / STEP_MS);
+  return { day, dow: (EPOCH_DOW + day) % 7, step, intoStep: rem - step * STEP_MS };
+}
+
+/** Integer Wh per channel and tariff accumulated up to `t` (UTC ms), including the initial registers. */
+export function energyWhAt(p: Profile, t: number): EnergyWh {
+  const acc = zeros();
+  addInto(acc, p.initialWh);
+  const pos = position(t);
+  if (!pos) return acc;
+  const weeks = Math.floor(pos.day / 7);
+  addInto(acc, p.weekTotal, weeks);
+  for (let i = 0; i < pos.day % 7; i++) addInto(acc, p.dayTotals[(EPOCH_DOW + i) % 7]!);
+  for (let s = 0; s < pos.step; s++) addStep(p, acc, pos.dow, s);
+  if (pos.intoStep > 0) addStep(p, acc, pos.dow, pos.step, pos.intoStep);
+  return acc;
+}
+
+/** `a − b` channel by channel (registers since a meter clear). */
+export function subtractWh(a: EnergyWh, b: EnergyWh): EnergyWh {
+  return a.map((row, c) => row.map((x, k) => x - b[c]![k]!));
+}
+
+/** A register as XXXXXX.XX kWh with rollover at 10^6 kWh. */
+export function kwh(wh: number): number {
+  const sign = wh < 0 ? -1 : 1;
+  return (sign * (Math.floor(Math.abs(wh) / 10) % 100_000_000)) / 100;
+}
+
+export interface TariffRegister {
+  total: number;
+  /** Tariffs 1..4 (sharp, peak, flat, valley). */
+  rates: [number, number, number, number];
+}
+
+export type Quantity =
+  | 'combinedActive'
+  | 'forwardActive'
+  | 'reverseActive'
+  | 'combinedReactive1'
+  | 'combinedReactive2'
+  | 'q1'
+  | 'q2'
+  | 'q3'
+  | 'q4'
+  | 'forwardApparent'
+  | 'reverseApparent';
+
+/** DL/T 645-2007 energy DI2 → quantity (附录A 表A.1). */
+export const QUANTITY_BY_DI2: readonly Quantity[] = [
+  'combinedActive', 'forwardActive', 'reverseActive', 'combinedReactive1', 'combinedReactive2', 'q1', 'q2', 'q3', 'q4', 'forwardApparent', 'reverseApparent',
+];
+
+const COMBINE: Record<Quantity, readonly number[]> = {
+  combinedActive: [CH.forwardActive, CH.reverseActive],
+  forwardActive: [CH.forwardActive],
+  reverseActive: [CH.reverseActive],
+  combinedReactive1: [CH.q1, CH.q2],
+  combinedReactive2: [CH.q3, CH.q4],
+  q1: [CH.q1],
+  q2: [CH.q2],
+  q3: [CH.q3],
+  q4: [CH.q4],
+  forwardApparent: [CH.forwardApparent],
+  reverseApparent: [CH.reverseApparent],
+};
+
+/** The register of one quantity (total + 4 tariffs) from accumulated Wh. */
+export function register(wh: EnergyWh, q: Quantity): TariffRegister {
+  const rates = [0, 1, 2, 3].map((k) => COMBINE[q].reduce((s, c) => s + wh[c]![k]!, 0));
+  return { total: kwh(rates[0]! + rates[1]! + rates[2]! + rates[3]!), rates: rates.map(kwh) as TariffRegister['rates'] };
+}
+
+/** All registers at `t`. */
+export function energyAt(p: Profile, t: number): Record<Quantity, TariffRegister> {
+  const wh = energyWhAt(p, t);
+  return Object.fromEntries(QUANTITY_BY_DI2.map((q) => [q, register(wh, q)])) as Record<Quantity, TariffRegister>;
+}
+
+// ── demand ──────────────────────────────────────────────────────────────────────────────────────
+
+export interface DemandValue {
+  /** kW (kvar, kVA) with 4 decimals; 0 when no step completed. */
+  demand: number;
+  /** UTC ms of the end of the 15-minute step, or null. */
+  at: number | null;
+}
+
+/**
+ * Maximum demand of a channel between `from` and `to` (UTC ms): the largest 15-minute average power
+ * (block demand, period 15 min) over the steps that ended in (from, to], per tariff and overall.
+ */
+export function maxDemand(p: Profile, channel: Channel, from: number, to: number): { total: DemandValue; rates: DemandValue[] } {
+  const rates: DemandValue[] = [0, 1, 2, 3].map(() => ({ demand: 0, at: null }));
+  const total: DemandValue = { demand: 0, at: null };
+  const c = CH[channel];
+  let end = Math.max(EPOCH_MS, Math.ceil((from - EPOCH_MS) / STEP_MS) * STEP_MS + EPOCH_MS);
+  if (end <= from) end += STEP_MS;
+  const acc = zeros();
+  for (; end <= to; end += STEP_MS) {
+    const pos = position(end - 1)!;
+    for (const row of acc) row.fill(0);
+    addStep(p, acc, pos.dow, pos.step);
+    const k = tariffOfStep(pos.step) - 1;
+    const kw = (acc[c]![k]! * 4) / 1000;
+    if (kw > rates[k]!.demand) rates[k] = { demand: kw, at: end };
+    if (kw > total.demand) {
+      total.demand = kw;
+      total.at = end;
+    }
+  }
+  return { total, rates };
+}
+
+// ── instantaneous values ────────────────────────────────────────────────────────────────────────
+
+export interface PhaseValues {
+  /** V, 0.1 V resolution. */
+  voltage: number;
+  /** A, 0.001 A resolution, negative when exporting. */
+  current: number;
+  /** kW, kvar, kVA (0.001 resolution), P and Q signed. */
+  activePower: number;
+  reactivePower: number;
+  apparentPower: number;
+  /** Signed, 0.001. */
+  powerFactor: number;
+  /** Phase angle φ = atan2(Q, P), 0..360°, 0.1° (current lags the voltage by φ). */
+  angle: number;
+}
+
+export interface InstantValues {
+  phases: [PhaseValues, PhaseValues, PhaseValues];
+  activePower: number;
+  reactivePower: number;
+  apparentPower: number;
+  powerFactor: number;
+  /** Hz, 0.01. */
+  frequency: number;
+  /** A, 0.001. */
+  neutralCurrent: number;
+  /** °C, 0.1. */
+  temperature: number;
+  /** V, 0.01. */
+  clockBattery: number;
+  /** Whether active power flows to the grid (status word 1 bit4). */
+  reverse: boolean;
+}
+
+const r3 = (x: number): number => Math.round(x) / 1000;
+
+/** Instantaneous values at `t` (UTC ms). Before the epoch the first step of the epoch is used. */
+export function instantAt(p: Profile, t: number): InstantValues {
+  const pos = position(Math.max(t, EPOCH_MS + 1))!;
+  const minute = Math.floor(t / 60_000);
+  const e = stepNetWh(p, pos.dow, pos.step);
+  const k = tariffOfStep(pos.step);
+  const totalW = Math.round(e * 4 * (1 + 0.02 * noise(p.key, minute)));
+  const tan = e > 0 ? (k === 4 ? -0.2 : p.tanPhi) : 0;
+  const h = (pos.step * STEP_MS + pos.intoStep) / 3_600_000;
+  const wa = Math.round(totalW * p.phaseWeights[0]);
+  const wb = Math.round(totalW * p.phaseWeights[1]);
+  const ws = [wa, wb, totalW - wa - wb];
+  const phases = ws.map((w, i): PhaseValues => {
+    // Quadrant I (import, inductive), IV (valley, capacitive), II (export, Q > 0).
+    const q = Math.round(e >= 0 ? w * tan : Math.abs(w) * 0.1);
+    const s = Math.hypot(w, q);
+    const dv = p.voltageOffsets[i]! + 40 * Math.cos((2 * Math.PI * (h - 3)) / 24) - Math.abs(w) / 100 + 5 * noise(p.key, minute * 3 + i);
+    const voltage = Math.round(2200 + dv) / 10;
+    const current = Math.round((s * 1000) / voltage) / 1000;
+    let angle = Math.round((Math.atan2(q, w) * 1800) / Math.PI) / 10;
+    if (angle < 0) angle = Math.round((angle + 360) * 10) / 10;
+    return {
+      voltage,
+      current: w < 0 ? -current : current,
+      activePower: r3(w),
+      reactivePower: r3(q),
+      apparentPower: r3(s),
+      powerFactor: s === 0 ? 1 : Math.round((w / s) * 1000) / 1000,
+      angle: angle >= 360 ? 0 : angle,
+    };
+  }) as InstantValues['phases'];
+  const P = ws[0]! + ws[1]! + ws[2]!;
+  const Q = phases.reduce((s, x) => s + Math.round(x.reactivePower * 1000), 0);
+  const S = Math.hypot(P, Q);
+  // Neutral current: phasor sum of the phase current magnitudes at 0°, −120°, +120° (unity PF assumed).
+  const mags = phases.map((x) => Math.abs(x.current));
+  const re = mags[0]! - 0.5 * mags[1]! - 0.5 * mags[2]!;
+  const im = (Math.sqrt(3) / 2) * (mags[2]! - mags[1]!);
+  return {
+    phases,
+    activePower: r3(P),
+    reactivePower: r3(Q),
+    apparentPower: r3(S),
+    powerFactor: S === 0 ? 1 : Math.round((P / S) * 1000) / 1000,
+    frequency: Math.round(5000 + 3 * Math.sin((2 * Math.PI * (minute % 37)) / 37) + noise(p.key, -minute)) / 100,
+    neutralCurrent: Math.round(Math.hypot(re, im) * 1000) / 1000,
+    temperature: Math.round(250 + 60 * Math.sin((2 * Math.PI * (h - 9)) / 24)) / 10,
+    clockBattery: 3.6,
+    reverse: P < 0,
+  };
+}
+
+// ── local calendar helpers (meters keep Beijing time) ───────────────────────────────────────────
+
+export interface LocalParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** 0 = Sunday. */
+  week: number;
+}
+
+export function localParts(t: number): LocalParts {
+  const d = new Date(t + LOCAL_OFFSET_MS);
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    week: d.getUTCDay(),
+  };
+}
+
+/** UTC ms of a local calendar time (month 1..12; out-of-range values roll over like Date.UTC). */
+export function fromLocal(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
+  return Date.UTC(year, month - 1, day, hour, minute, second) - LOCAL_OFFSET_MS;
+}
