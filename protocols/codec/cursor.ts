@@ -14,6 +14,19 @@ import { BCD_TO_INT, INT_TO_BCD, POW10 } from './bcd.js';
 import { DataError, EncodeError } from './errors.js';
 import { toHex } from './hex.js';
 
+const BIASED_TABLES = new Map<number, Int8Array>([[0, BCD_TO_INT]]);
+
+/** BCD_TO_INT re-indexed for bytes that carry `bias` (e.g. +33H in DL/T 645): one lookup per byte. */
+export function biasedBcdTable(bias: number): Int8Array {
+  let t = BIASED_TABLES.get(bias);
+  if (!t) {
+    t = new Int8Array(256);
+    for (let b = 0; b < 256; b++) t[b] = BCD_TO_INT[(b - bias) & 0xff]!;
+    BIASED_TABLES.set(bias, t);
+  }
+  return t;
+}
+
 export class BinaryReader {
   readonly buf: Buffer;
   /** Absolute position of the next byte to read. */
@@ -22,12 +35,15 @@ export class BinaryReader {
   readonly end: number;
   /** Subtracted (mod 256) from every byte read. */
   readonly bias: number;
+  /** BCD_TO_INT with the bias folded in: indexed by the raw wire byte. */
+  private readonly bcdTable: Int8Array;
 
   constructor(buf: Buffer, start = 0, end = buf.length, bias = 0) {
     this.buf = buf;
     this.pos = start;
     this.end = end;
     this.bias = bias;
+    this.bcdTable = biasedBcdTable(bias);
   }
 
   get remaining(): number {
@@ -77,11 +93,11 @@ export class BinaryReader {
   /** Unsigned BCD integer of `n` bytes (LSB first); null if any nibble is not a digit. */
   bcd(n: number): number | null {
     const buf = this.buf;
-    const bias = this.bias;
+    const table = this.bcdTable;
     let v = 0;
     const start = this.pos;
     for (let i = start + n - 1; i >= start; i--) {
-      const d = BCD_TO_INT[(buf[i]! - bias) & 0xff]!;
+      const d = table[buf[i]!]!;
       if (d < 0) {
         this.pos = start + n;
         return null;
@@ -106,8 +122,9 @@ export class BinaryReader {
     this.pos = start + n;
     if (msd < 0) return null;
     let v = msd;
+    const table = this.bcdTable;
     for (let i = last - 1; i >= start; i--) {
-      const d = BCD_TO_INT[(buf[i]! - bias) & 0xff]!;
+      const d = table[buf[i]!]!;
       if (d < 0) return null;
       v = v * 100 + d;
     }
@@ -127,7 +144,7 @@ export class BinaryReader {
 
   /** One BCD byte as 0..99, or -1 when it is not BCD. */
   bcdByte(): number {
-    return BCD_TO_INT[(this.buf[this.pos++]! - this.bias) & 0xff]!;
+    return this.bcdTable[this.buf[this.pos++]!]!;
   }
 
   /** `n` BCD bytes as a digit string, most significant first (e.g. meter addresses); null if not BCD. */

@@ -55,9 +55,13 @@ export function decodeReadReply(frame: Dlt645Frame): ReadReply {
   }
   const len = frame.dataLength - 4;
   if (len < 0) throw new DataError('read reply', 'DI + data', frame.hex);
-  const r = new BinaryReader(frame.buf, frame.dataStart, frame.dataStart + frame.dataLength, SCRAMBLE);
-  const di = r.u32();
+  const buf = frame.buf;
+  const s = frame.dataStart;
+  const di =
+    (((buf[s]! - SCRAMBLE) & 0xff) | (((buf[s + 1]! - SCRAMBLE) & 0xff) << 8) | (((buf[s + 2]! - SCRAMBLE) & 0xff) << 16)) +
+    ((buf[s + 3]! - SCRAMBLE) & 0xff) * 0x1000000;
   const entry = lookupDi(di, 2007);
   if (!entry) throw new DataError('read reply', `a DI known to the registry, got ${di.toString(16).toUpperCase().padStart(8, '0')}`, frame.hex);
-  return { di, value: entry.decode(r, len) };
+  if (entry.decodeRaw) return { di, value: entry.decodeRaw(buf, s + 4, len, SCRAMBLE) };
+  return { di, value: entry.decode(new BinaryReader(buf, s + 4, s + 4 + len, SCRAMBLE), len) };
 }

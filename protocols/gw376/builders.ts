@@ -14,7 +14,7 @@ import { writeA1 } from './afn/common.js';
 import type { ForwardRequest, SerialControl } from './afn/afn10-forward.js';
 import { groupDataIds, daOfPn, dtOfFn } from './data-id.js';
 import type { EventCounters, FrameHeader, TimeLabel } from './frame.js';
-import { FUNC_PRM0, FUNC_PRM1, MAX_USER_NET, PW_LEN, makeTp } from './frame.js';
+import { FUNC_PRM0, FUNC_PRM1, MAX_USER_NET, PW_LEN, encodeFrame, makeTp } from './frame.js';
 import type { Gw376Message, KnownUnit, MessageUnit, RawUnit } from './message.js';
 import { encodeMessage } from './message.js';
 import { lookupAfn } from './registry.js';
@@ -122,10 +122,7 @@ function build(h: FrameHeader, units: MessageUnit[], maxUserLength = MAX_USER_NE
 
 /** AFN00 F1 answering a terminal's login / heartbeat / logout (C=0BH, echoes its sequence). */
 export function linkConfirm(t: Target, seq: number): Buffer {
-  return build(
-    { dir: 'down', prm: false, func: FUNC_PRM0.linkStatus, a1: t.a1, a2: t.a2, msa: t.msa ?? 0, group: t.group ?? false, afn: 0x00, seq },
-    [{ pn: 0, fn: 1 }],
-  );
+  return encodeFrame({ dir: 'down', prm: false, func: FUNC_PRM0.linkStatus, a1: t.a1, a2: t.a2, msa: t.msa ?? 0, group: t.group ?? false, afn: 0x00, seq }, LINK_DADT[0]!);
 }
 export const loginConfirm = linkConfirm;
 export const heartbeatConfirm = linkConfirm;
@@ -246,11 +243,11 @@ export function readVersion(t: Target, o: RequestOptions): Buffer {
 
 /** AFN02 F1 login / F2 logout / F3 heartbeat (C=C9H, CON=1, MSA 0). */
 export function linkFrame(t: Target, fn: 1 | 2 | 3, seq: number): Buffer {
-  return build(
-    { dir: 'up', prm: true, func: FUNC_PRM1.linkTest, a1: t.a1, a2: t.a2, msa: 0, group: false, afn: 0x02, seq, con: true },
-    [{ pn: 0, fn }],
-  );
+  return encodeFrame({ dir: 'up', prm: true, func: FUNC_PRM1.linkTest, a1: t.a1, a2: t.a2, msa: 0, group: false, afn: 0x02, seq, con: true }, LINK_DADT[fn - 1]!);
 }
+
+/** p0 DA/DT of AFN02 F1, F2, F3 (and AFN00 F1, F2). */
+const LINK_DADT = [Buffer.from('00000100', 'hex'), Buffer.from('00000200', 'hex'), Buffer.from('00000400', 'hex')];
 export const login = (t: Target, seq: number): Buffer => linkFrame(t, 1, seq);
 export const logout = (t: Target, seq: number): Buffer => linkFrame(t, 2, seq);
 export const heartbeat = (t: Target, seq: number): Buffer => linkFrame(t, 3, seq);

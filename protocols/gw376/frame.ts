@@ -502,9 +502,28 @@ export function a1ToString(raw: number): string {
 }
 
 export function a1FromString(a1: string): number {
-  if (!/^[0-9A-Fa-f]{4}$/.test(a1)) throw new EncodeError('a1', `'${a1}' is not 4 digits`);
-  return parseInt(a1, 16);
+  let v = -1;
+  if (a1.length === 4) {
+    v = 0;
+    for (let i = 0; i < 4; i++) {
+      const d = HEX_VAL[a1.charCodeAt(i) & 0x7f]!;
+      if (d < 0 || a1.charCodeAt(i) > 0x7f) {
+        v = -1;
+        break;
+      }
+      v = (v << 4) | d;
+    }
+  }
+  if (v < 0) throw new EncodeError('a1', `'${a1}' is not 4 digits`);
+  return v;
 }
+
+const HEX_VAL: Int8Array = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 10; i++) t[48 + i] = i;
+  for (let i = 0; i < 6; i++) t[65 + i] = t[97 + i] = 10 + i;
+  return t;
+})();
 
 const HEX4: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
 

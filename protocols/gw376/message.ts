@@ -99,9 +99,8 @@ export function decodeUnits(f: Gw376Frame): MessageUnit[] {
     const dt = r.u16();
     const pns = pnsOfDa(da);
     const fns = fnsOfDt(dt);
-    const rest = (reason: RawUnit['reason']): RawUnit => ({ raw: true, reason, da, dt, pns, fns, bytes: f.buf.subarray(idAt, end), block });
     if (pns.length === 0 || fns.length === 0) {
-      units.push(rest('invalid-data-id'));
+      units.push({ raw: true, reason: 'invalid-data-id', da, dt, pns, fns, bytes: f.buf.subarray(idAt, end), block });
       break;
     }
     const layouts: (UnitLayout<unknown> | undefined)[] = [];
@@ -115,7 +114,7 @@ export function decodeUnits(f: Gw376Frame): MessageUnit[] {
       layouts.push(layoutOf(e, dir));
     }
     if (unknown) {
-      units.push(rest('unknown-fn'));
+      units.push({ raw: true, reason: 'unknown-fn', da, dt, pns, fns, bytes: f.buf.subarray(idAt, end), block });
       break;
     }
     for (const pn of pns) {

@@ -3,7 +3,7 @@
  * Field order in a definition is wire order (least significant item first, as DL/T 645-2007 §4.3.4
  * sends multi-item data low byte first).
  */
-import type { BinaryReader, BinaryWriter } from '../../codec/cursor.js';
+import { biasedBcdTable, type BinaryReader, type BinaryWriter } from '../../codec/cursor.js';
 import { BCD_TO_INT, POW10, TWO_DIGITS } from '../../codec/bcd.js';
 import { DataError, EncodeError } from '../../codec/errors.js';
 import { toHex } from '../../codec/hex.js';
@@ -230,17 +230,73 @@ function compileItem(fields: readonly FieldSpec[]): { read: Reader; write: Write
   };
 }
 
+/**
+ * One BCD number at `pos` (LSB first) read through `table` (wire byte → 0..99 or -1, scrambling folded
+ * in); when `signed`, the top bit of the last (unscrambled) byte is the sign. Null on any non-BCD byte.
+ */
+function rawBcd(buf: Buffer, pos: number, n: number, table: Int8Array, bias: number, signed: boolean, div: number): number | null {
+  let i = pos + n - 1;
+  let v: number;
+  let neg = false;
+  if (signed) {
+    const plain = (buf[i]! - bias) & 0xff;
+    v = BCD_TO_INT[plain & 0x7f]!;
+    if (v < 0) return null;
+    neg = plain >= 0x80;
+    i--;
+  } else v = 0;
+  for (; i >= pos; i--) {
+    const d = table[buf[i]!]!;
+    if (d < 0) return null;
+    v = v * 100 + d;
+  }
+  if (neg) v = -v;
+  return div === 1 ? v : v / div;
+}
+
+type RawItem = (buf: Buffer, pos: number, table: Int8Array, bias: number) => DiValue;
+
+/** Builds the raw fast path when every field is BCD; otherwise undefined. */
+function compileRawItem(fields: readonly FieldSpec[]): RawItem | undefined {
+  if (!fields.every((f) => f.format.kind === 'bcd')) return undefined;
+  const specs = fields.map((f) => {
+    const fmt = f.format as Extract<FieldFormat, { kind: 'bcd' }>;
+    return { name: f.name, n: fmt.bytes, signed: fmt.signed === true, div: POW10[fmt.decimals]! };
+  });
+  if (specs.length === 1) {
+    const { n, signed, div } = specs[0]!;
+    return (buf, pos, table, bias) => rawBcd(buf, pos, n, table, bias, signed, div);
+  }
+  return (buf, pos, table, bias) => {
+    const o: Record<string, DiValue> = {};
+    let p = pos;
+    for (const s of specs) {
+      o[s.name] = rawBcd(buf, p, s.n, table, bias, s.signed, s.div);
+      p += s.n;
+    }
+    return o;
+  };
+}
+
 export function compileDi(def: DiDefinition, version: 2007 | 1997 = 2007): DiEntry {
   const item = compileItem(def.fields);
   const label = `DI ${def.di.toString(16).toUpperCase().padStart(version === 2007 ? 8 : 4, '0')} (${def.name})`;
   const lengthError = (r: BinaryReader, len: number, expected: string): DataError =>
     new DataError(label, `${expected} data bytes, got ${len}`, toHex(r.buf, r.pos, Math.min(r.end, r.pos + len), 64));
 
+  const raw = compileRawItem(def.fields);
   if (!def.repeat) {
     return {
       ...def,
       version,
       size: item.size,
+      ...(raw && {
+        decodeRaw: (buf: Buffer, pos: number, len: number, bias: number): DiValue => {
+          const table = biasedBcdTable(bias);
+          if (len !== item.size) throw new DataError(label, `${item.size} data bytes, got ${len}`, toHex(buf, pos, pos + len));
+          return raw(buf, pos, table, bias);
+        },
+      }),
       decode(r, len) {
         if (len !== item.size) throw lengthError(r, len, `${item.size}`);
         return item.read(r);
@@ -251,10 +307,27 @@ export function compileDi(def: DiDefinition, version: 2007 | 1997 = 2007): DiEnt
     };
   }
   const tariffs = def.repeat === 'tariffs';
+  const size = item.size;
   return {
     ...def,
     version,
-    size: item.size,
+    size,
+    ...(raw && {
+      decodeRaw: (buf: Buffer, pos: number, len: number, bias: number): DiValue => {
+        const table = biasedBcdTable(bias);
+        if (len === 0 || len % size !== 0) throw new DataError(label, `a multiple of ${size} data bytes, got ${len}`, toHex(buf, pos, pos + len));
+        const count = len / size;
+        if (tariffs) {
+          const total = raw(buf, pos, table, bias);
+          const rates = new Array<DiValue>(count - 1);
+          for (let i = 1; i < count; i++) rates[i - 1] = raw(buf, pos + i * size, table, bias);
+          return { total, rates };
+        }
+        const list = new Array<DiValue>(count);
+        for (let i = 0; i < count; i++) list[i] = raw(buf, pos + i * size, table, bias);
+        return list;
+      },
+    }),
     decode(r, len) {
       if (len === 0 || len % item.size !== 0) throw lengthError(r, len, `a multiple of ${item.size}`);
       const count = len / item.size;

@@ -64,4 +64,10 @@ export interface DiEntry extends DiDefinition {
   /** Encodes a value as produced by `decode`. Throws EncodeError when it does not fit the format. */
   encode(w: BinaryWriter, value: DiValue): void;
   readonly version: 2007 | 1997;
+  /**
+   * Fast path for entries made only of unsigned/signed BCD numbers: decodes `len` bytes at `pos`
+   * straight from the wire buffer, removing `bias` (33H) as it reads. Same result as `decode`;
+   * undefined for entries with other formats.
+   */
+  readonly decodeRaw?: (buf: Buffer, pos: number, len: number, bias: number) => DiValue;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KnownUnit, RawUnit } from '../../../protocols/gw376/index.js';
+import type { KnownUnit } from '../../../protocols/gw376/index.js';
 import { MultiFrameAssembler, builders, confirmDuty, decodeFrame, decodeMessage } from '../../../protocols/gw376/index.js';
 import { bytesOf, vectors } from './vectors.js';
 
@@ -72,8 +72,8 @@ describe('builders reproduce captured frames', () => {
     expect(hex(b)).toBe(vectors[26]!.hex);
   });
   it('event report AFN0E F1 (vector 50 body)', () => {
-    const v = decodeMessage(bytesOf(vectors[50]!));
-    const body = (v.units[0] as RawUnit).bytes.subarray(4);
+    const v = decodeFrame(bytesOf(vectors[50]!));
+    const body = v.data.subarray(4);
     expect(hex(builders.eventReport({ a1: v.a1, a2: v.a2 }, body, { seq: 1 }))).toBe(vectors[50]!.hex);
   });
 });

@@ -3,6 +3,9 @@
  * plus a round-trip helper: random valid value → encode → decode → deep-equal, and bytes consumed == written.
  */
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { decodeMessage } from '../../../protocols/gw376/message.js';
+import type { KnownUnit } from '../../../protocols/gw376/message.js';
 import { expect } from 'vitest';
 import { BinaryReader, BinaryWriter } from '../../../protocols/codec/cursor.js';
 import { POW10 } from '../../../protocols/codec/bcd.js';
@@ -207,3 +210,16 @@ export function checkAllRoundTrip(entries: readonly FnEntry[], numRuns = 60): vo
     }
   }
 }
+
+// Vectors (test/fixtures/gw376-vectors.json, copied from shared/vectors by the frame-layer engineer)
+export interface Vector {
+  hex: string;
+  source: string;
+  afn: string;
+  direction: string;
+  fns: number[];
+}
+export const VECTORS: Vector[] = JSON.parse(readFileSync(new URL('../../fixtures/gw376-vectors.json', import.meta.url), 'utf8'));
+export const vectorsOf = (afn: number, dir?: string): Vector[] =>
+  VECTORS.filter((v) => parseInt(v.afn, 16) === afn && (!dir || v.direction === dir));
+export const firstData = (hex: string): unknown => (decodeMessage(Buffer.from(hex, 'hex')).units[0] as KnownUnit).data;

@@ -1,0 +1,77 @@
+/**
+ * Q/GDW 376.1 data-unit throughput (run: npx tsx bench/gw376-data.bench.ts). Whole frames through the
+ * message layer: decode of AFN0C F25 replies, AFN0D F1 replies, AFN04 F10 frames; encode of AFN0D F161
+ * requests for 8 Pn. Each case runs ≥ 1 s after warm-up and prints `name: N ops/s`.
+ */
+import '../protocols/gw376/afn/afn04-set-params.js';
+import '../protocols/gw376/afn/afn0c-realtime.js';
+import '../protocols/gw376/afn/afn0d-history.js';
+import { decodeMessage, encodeMessage } from '../protocols/gw376/message.js';
+import type { Gw376Message } from '../protocols/gw376/message.js';
+
+function bench(name: string, fn: () => unknown): void {
+  const warm = performance.now();
+  while (performance.now() - warm < 300) fn();
+  let ops = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < 1000) {
+    for (let i = 0; i < 1000; i++) fn();
+    ops += 1000;
+    now = performance.now();
+  }
+  console.log(`${name}: ${Math.round((ops * 1000) / (now - start))} ops/s`);
+}
+
+// A reply template (AFN0C F129 capture) whose header we reuse.
+const tpl = decodeMessage(Buffer.from('68C600C600688871012208020CA2010101101816280818040001000000EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE0239191628008C16', 'hex'));
+const time = { year: 2024, month: 5, day: 6, hour: 7, minute: 8 };
+const f25 = {
+  time, p: 1.2345, pa: 0.4, pb: 0.4, pc: 0.4345, q: 0.1, qa: 0.03, qb: 0.03, qc: 0.04,
+  pf: 99.9, pfa: 99.5, pfb: 99, pfc: 98, ua: 220.1, ub: 219.9, uc: 221.3,
+  ia: 1.5, ib: 1.6, ic: 1.7, i0: 0.01, s: 1.3, sa: 0.5, sb: 0.4, sc: 0.4,
+};
+const msgF25: Gw376Message = { ...tpl, units: [{ pn: 1, fn: 25, data: f25 }] };
+const frameF25 = encodeMessage(msgF25);
+
+const rates = [1234.5678, 300.1, 400.2, 500.3, 34.0678];
+const q = [12.5, 3, 4, 5, 0.5];
+const msg0D: Gw376Message = {
+  ...tpl,
+  afn: 0x0d,
+  units: [{ pn: 1, fn: 1, data: { td: { year: 2024, month: 5, day: 6 }, time, m: 4, active: rates, reactive: q, quadrantX: q, quadrantY: q } }],
+};
+const frame0D = encodeMessage(msg0D);
+
+const meter = (i: number) => ({
+  seq: i, pn: i, portBaud: { port: 2, baud: 3 }, protocol: 30, address: `0000000000${String(i).padStart(2, '0')}`,
+  password: '000000000000', tariffs: { count: 4, reserved: 0 }, digits: { decimal: 1, integer: 2, reserved: 0 },
+  collector: '000000000000', userClass: { small: 1, big: 2 },
+});
+const msg04: Gw376Message = {
+  ...tpl,
+  dir: 0,
+  prm: 1,
+  func: 10,
+  afn: 0x04,
+  pw: Buffer.alloc(16),
+  ec: undefined,
+  tp: undefined,
+  units: [{ pn: 0, fn: 10, data: { n: 1, meters: [meter(1)] } }],
+} as Gw376Message;
+const frame04 = encodeMessage(msg04);
+
+const msg161: Gw376Message = {
+  ...tpl,
+  dir: 0,
+  prm: 1,
+  func: 11,
+  afn: 0x0d,
+  tp: undefined,
+  units: [1, 2, 3, 4, 5, 6, 7, 8].map((pn) => ({ pn, fn: 161, data: { td: { year: 2024, month: 5, day: 6 } } })),
+} as Gw376Message;
+
+bench('AFN0C F25 reply decode', () => decodeMessage(frameF25));
+bench('AFN0D F1 reply decode', () => decodeMessage(frame0D));
+bench('AFN04 F10 frame decode', () => decodeMessage(frame04));
+bench('AFN0D F161 request encode (8 Pn)', () => encodeMessage(msg161));

@@ -1,0 +1,72 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BinaryReader } from '../../../protocols/codec/cursor.js';
+import { DataError } from '../../../protocols/codec/errors.js';
+import {
+  allDis, decodeFrame, decodeFrameMessage, decodeReadReply, encodeMessage, encodeReadRequest, parseAddress,
+} from '../../../protocols/dlt645/index.js';
+
+const scrambled = (bytes: number[]): Buffer => Buffer.from(bytes.map((b) => (b + 0x33) & 0xff));
+
+describe('DL/T 645 fast paths agree with the generic codec', () => {
+  it('decodeRaw gives exactly what decode gives, for every BCD-only entry and any bytes', () => {
+    const entries = [...allDis(2007), ...allDis(1997)].filter((e) => e.decodeRaw);
+    expect(entries.length).toBeGreaterThan(500);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: entries.length - 1 }),
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 0x99 }), fc.constant(0xff), fc.integer({ min: 0x80, max: 0x99 })), { maxLength: 40 }),
+        (i, seed) => {
+          const e = entries[i]!;
+          const len = e.repeat ? e.size * (1 + (seed.length % 5)) : e.size;
+          const bytes = Array.from({ length: len }, (_, k) => seed[k % Math.max(1, seed.length)] ?? 0);
+          const buf = scrambled(bytes);
+          let generic: unknown;
+          let fast: unknown;
+          try {
+            generic = e.decode(new BinaryReader(buf, 0, buf.length, 0x33), len);
+          } catch (err) {
+            generic = err instanceof DataError ? 'DataError' : err;
+          }
+          try {
+            fast = e.decodeRaw!(buf, 0, len, 0x33);
+          } catch (err) {
+            fast = err instanceof DataError ? 'DataError' : err;
+          }
+          expect(fast).toEqual(generic);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('encodeReadRequest builds the same bytes as the message encoder, into a caller buffer too', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^\d{12}$/), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 4 }), (addr, di, pre) => {
+        const diText = di.toString(16).toUpperCase().padStart(8, '0');
+        const expected = encodeMessage({ address: addr, message: { kind: 'read', di: diText }, preamble: pre });
+        expect(encodeReadRequest(parseAddress(addr), di, pre)).toEqual(expected);
+        const out = Buffer.alloc(expected.length + 3);
+        encodeReadRequest(parseAddress(addr), di, pre, out, 3);
+        expect(out.subarray(3)).toEqual(expected);
+      }),
+    );
+  });
+
+  it('decodeReadReply returns the value decodeFrameMessage returns', () => {
+    const reply = encodeMessage({
+      address: '000000193600',
+      message: { kind: 'readReply', more: false, di: '0001FF00', value: { total: 36.3, rates: [2.56, 0.19, 0.38, 33.17] }, unknown: false, raw: '' },
+    });
+    const f = decodeFrame(reply);
+    const generic = decodeFrameMessage(f).message as { value: unknown };
+    expect(decodeReadReply(f)).toEqual({ di: 0x0001ff00, value: generic.value });
+  });
+
+  it('decodeReadReply refuses abnormal replies and unknown DIs with typed errors', () => {
+    const abnormal = encodeMessage({ address: '000000193600', message: { kind: 'error', func: 0x11, code: 2, flags: ['noData'] } });
+    expect(() => decodeReadReply(decodeFrame(abnormal))).toThrow(DataError);
+    const unknown = encodeMessage({ address: '000000193600', message: { kind: 'readReply', more: false, di: 'EEEEEEEE', unknown: true, raw: '01 02' } });
+    expect(() => decodeReadReply(decodeFrame(unknown))).toThrow(/known to the registry/);
+  });
+});
