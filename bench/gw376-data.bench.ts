@@ -8,19 +8,12 @@ import '../protocols/gw376/afn/afn0c-realtime.js';
 import '../protocols/gw376/afn/afn0d-history.js';
 import { decodeMessage, encodeMessage } from '../protocols/gw376/message.js';
 import type { Gw376Message } from '../protocols/gw376/message.js';
+import { measure } from './harness.js';
+import { BinaryReader } from '../protocols/codec/cursor.js';
+import { lookupFn } from '../protocols/gw376/registry.js';
 
 function bench(name: string, fn: () => unknown): void {
-  const warm = performance.now();
-  while (performance.now() - warm < 300) fn();
-  let ops = 0;
-  const start = performance.now();
-  let now = start;
-  while (now - start < 1000) {
-    for (let i = 0; i < 1000; i++) fn();
-    ops += 1000;
-    now = performance.now();
-  }
-  console.log(`${name}: ${Math.round((ops * 1000) / (now - start))} ops/s`);
+  measure(name, fn, { minMs: 1000, batch: 1000 });
 }
 
 // A reply template (AFN0C F129 capture) whose header we reuse.
@@ -50,8 +43,9 @@ const meter = (i: number) => ({
 });
 const msg04: Gw376Message = {
   ...tpl,
-  dir: 0,
-  prm: 1,
+  dir: 'down',
+  prm: true,
+  fcbAcd: false,
   func: 10,
   afn: 0x04,
   pw: Buffer.alloc(16),
@@ -63,14 +57,26 @@ const frame04 = encodeMessage(msg04);
 
 const msg161: Gw376Message = {
   ...tpl,
-  dir: 0,
-  prm: 1,
+  dir: 'down',
+  prm: true,
+  fcbAcd: false,
   func: 11,
   afn: 0x0d,
   tp: undefined,
   units: [1, 2, 3, 4, 5, 6, 7, 8].map((pn) => ({ pn, fn: 161, data: { td: { year: 2024, month: 5, day: 6 } } })),
 } as Gw376Message;
 
+// Data-unit level (layouts only, no frame/message layer), to separate the two costs.
+const ctx = { afn: 0x0c, fn: 25, pn: 1, dir: 'up' as const, revision: 2009 as const };
+const unitF25 = frameF25.subarray(18, 18 + 67);
+const layF25 = lookupFn(0x0c, 25)!.up!;
+const unit0D = frame0D.subarray(18, frame0D.length - 8);
+const lay0D = lookupFn(0x0d, 1)!.up!;
+const unit04 = frame04.subarray(18, 18 + 29);
+const lay04 = lookupFn(0x04, 10)!.down!;
+bench('unit AFN0C F25 decode', () => layF25.decode(new BinaryReader(unitF25), ctx));
+bench('unit AFN0D F1 decode', () => lay0D.decode(new BinaryReader(unit0D), ctx));
+bench('unit AFN04 F10 decode', () => lay04.decode(new BinaryReader(unit04), ctx));
 bench('AFN0C F25 reply decode', () => decodeMessage(frameF25));
 bench('AFN0D F1 reply decode', () => decodeMessage(frame0D));
 bench('AFN04 F10 frame decode', () => decodeMessage(frame04));

@@ -5,6 +5,8 @@ import { renderValue, toJson } from './format.js';
 import type { Dlt645Decoded } from '../../protocols/dlt645/messages.js';
 import { functionName } from '../../protocols/dlt645/control.js';
 import type { DiValue } from '../../protocols/dlt645/registry/types.js';
+import type { Gw376Message } from '../../protocols/gw376/index.js';
+import { toHex } from '../../protocols/codec/hex.js';
 
 export function registerDecode(program: Command, out: (s: string) => void): void {
   program
@@ -21,7 +23,7 @@ export function registerDecode(program: Command, out: (s: string) => void): void
         return;
       }
       if (result.protocol === 'dlt645') out(renderDlt645(result.decoded, result.di));
-      else out(typeof result.decoded === 'string' ? result.decoded : toJson(result.decoded));
+      else out(renderGw376(result.decoded, result.names));
     });
 }
 
@@ -40,5 +42,33 @@ function renderDlt645(d: Dlt645Decoded, di?: { name: string; nameZh: string; uni
   }
   if (di) lines.push(`name       ${di.name} (${di.nameZh})`);
   if ('value' in m) lines.push(`value      ${renderValue(m.value as DiValue, di?.unit)}`);
+  return lines.join('\n');
+}
+
+const h2 = (n: number): string => n.toString(16).toUpperCase().padStart(2, '0');
+
+function renderGw376(m: Gw376Message, names: Record<string, string>): string {
+  const lines = [
+    `protocol   Q/GDW 376.1${m.revision ? `-${m.revision}` : ''} (protocol id ${m.protocolId ?? 2})`,
+    `control    ${m.dir === 'down' ? 'DIR=0 master→terminal' : 'DIR=1 terminal→master'}, PRM=${m.prm ? 1 : 0}, ${m.dir === 'down' ? 'FCB' : 'ACD'}=${m.fcbAcd ? 1 : 0}${m.dir === 'down' ? `, FCV=${m.fcv ? 1 : 0}` : ''}, function ${m.func}`,
+    `address    A1 ${m.a1}  A2 ${m.a2}  MSA ${m.msa ?? 0}${m.group ? ' (group)' : ''}`,
+    `AFN        ${h2(m.afn)}H ${names[`AFN${h2(m.afn)}`] ?? ''}`,
+    `SEQ        ${m.seq}  FIR=${m.fir ? 1 : 0} FIN=${m.fin ? 1 : 0} CON=${m.con ? 1 : 0}${m.tp ? ' TpV=1' : ''}`,
+  ];
+  for (const u of m.units) {
+    if (u.raw) {
+      lines.push(`unit       raw (${u.reason}) Pn ${u.pns.join(',') || '-'} Fn ${u.fns.join(',') || '-'}: ${toHex(u.bytes)}`);
+      continue;
+    }
+    const name = names[`F${u.fn}`] ?? 'unknown';
+    lines.push(`unit       p${u.pn} F${u.fn} ${name}`);
+    if (u.data !== undefined) {
+      for (const l of toJson(u.data).split('\n')) lines.push(`             ${l}`);
+    }
+  }
+  if (m.pw) lines.push(`PW         ${toHex(m.pw)}`);
+  if (m.ec) lines.push(`EC         ${JSON.stringify(m.ec)}`);
+  if (m.tp) lines.push(`Tp         ${JSON.stringify(m.tp)}`);
+  if (m.auxShortfall) lines.push('note       an announced AUX part did not fit and was treated as absent');
   return lines.join('\n');
 }

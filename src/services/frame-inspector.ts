@@ -10,10 +10,13 @@ import { lookupDi } from '../../protocols/dlt645/registry/index.js';
 import { parseDi } from '../../protocols/dlt645/di.js';
 import { FrameError } from '../../protocols/codec/errors.js';
 import type { Dlt645Version } from '../../protocols/dlt645/control.js';
+import { decodeMessage as decodeGw376, lookupAfn, lookupFn, type Gw376Message } from '../../protocols/gw376/index.js';
+
+const hex2 = (n: number): string => n.toString(16).toUpperCase().padStart(2, '0');
 
 export type InspectedFrame =
   | { protocol: 'dlt645'; hex: string; decoded: Dlt645Decoded; di?: { name: string; nameZh: string; unit?: string } }
-  | { protocol: 'gw376'; hex: string; decoded: unknown };
+  | { protocol: 'gw376'; hex: string; decoded: Gw376Message; names: Record<string, string> };
 
 /** Which protocol a frame's header announces (after FE preamble bytes). */
 export function detectProtocol(bytes: Buffer): 'dlt645' | 'gw376' {
@@ -27,21 +30,22 @@ export function detectProtocol(bytes: Buffer): 'dlt645' | 'gw376' {
   return 'dlt645';
 }
 
-export type Gw376Decoder = (bytes: Buffer) => unknown;
-let gw376Decoder: Gw376Decoder | null = null;
-
-/** The 376.1 codec registers itself here (keeps this module free of a hard dependency order). */
-export function setGw376Decoder(fn: Gw376Decoder): void {
-  gw376Decoder = fn;
-}
-
 export function inspectFrame(text: string, opts: { version?: Dlt645Version } = {}): InspectedFrame {
   const bytes = parseHex(text);
   const protocol = detectProtocol(bytes);
   const hex = bytes.toString('hex').toUpperCase().replace(/(..)(?!$)/g, '$1 ');
   if (protocol === 'gw376') {
-    if (!gw376Decoder) throw new FrameError('bad-control', 'a DL/T 645 frame (Q/GDW 376.1 decoding is not loaded)', bytes);
-    return { protocol, hex, decoded: gw376Decoder(bytes) };
+    const decoded = decodeGw376(bytes);
+    // Name every (AFN, Fn) present so a technician sees what each unit is.
+    const names: Record<string, string> = {};
+    const afn = lookupAfn(decoded.afn);
+    if (afn) names[`AFN${hex2(decoded.afn)}`] = `${afn.name} (${afn.nameZh})`;
+    for (const u of decoded.units) {
+      if (u.raw) continue;
+      const e = lookupFn(decoded.afn, u.fn);
+      if (e) names[`F${u.fn}`] = `${e.name} (${e.nameZh})`;
+    }
+    return { protocol, hex, decoded, names };
   }
   const decoded = decodeFrameMessage(decodeFrame(bytes), opts.version ? { version: opts.version } : {});
   const m = decoded.message;
