@@ -34,7 +34,7 @@
  * combined reactive 2 = QIII + QIV (the default combination words 05H/05H/50H, DL/T 645-2007 04000601..3).
  * Instantaneous values at t use the running step's average power with a ±2 % per-minute ripple r(minute)
  * (same hash), split over the phases by the weights; voltage = 220 V + offset + 4 V·cos(2π·(h − 3)/24)
- * (higher at night) − 1 V per phase kW + ±0.5 V per-minute noise; current = |S_phase| / U; PF = P/|S|;
+ * (higher at night) − 1 V per imported phase kW (export raises it) + ±0.5 V per-minute noise; current = |S_phase| / U; PF = P/|S|;
  * frequency = 50 Hz ± 0.03; values are quantised to the DL/T 645 resolutions (V 0.1, A 0.001, kW 0.001,
  * PF 0.001, Hz 0.01), so a test can compare what the meter sends with what these functions return.
  */
@@ -367,7 +367,7 @@ export function instantAt(p: Profile, t: number): InstantValues {
     // Quadrant I (import, inductive), IV (valley, capacitive), II (export, Q > 0).
     const q = Math.round(e >= 0 ? w * tan : Math.abs(w) * 0.1);
     const s = Math.hypot(w, q);
-    const dv = p.voltageOffsets[i]! + 40 * Math.cos((2 * Math.PI * (h - 3)) / 24) - Math.abs(w) / 100 + 5 * noise(p.key, minute * 3 + i);
+    const dv = p.voltageOffsets[i]! + 40 * Math.cos((2 * Math.PI * (h - 3)) / 24) - w / 100 + 5 * noise(p.key, minute * 3 + i);
     const voltage = Math.round(2200 + dv) / 10;
     const current = Math.round((s * 1000) / voltage) / 1000;
     let angle = Math.round((Math.atan2(q, w) * 1800) / Math.PI) / 10;

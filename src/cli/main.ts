@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { createLogger } from '../logger.js';
 import { registerDecode } from './decode.js';
 import { registerMeter } from './meter.js';
+import { registerEncode } from './encode.js';
 import { describeError, exitCodeFor } from './errors.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -19,6 +20,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerDecode(program, out);
+  registerEncode(program, out);
   registerMeter(program, out, log);
   try {
     await program.parseAsync(argv, { from: 'user' });

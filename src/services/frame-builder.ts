@@ -1,0 +1,104 @@
+/**
+ * Builds request frames for technicians (`hes encode`): Q/GDW 376.1 master requests for any AFN/Fn
+ * and point list, with the unit data the Fn's downlink layout needs (time labels for AFN0D, values for
+ * AFN04/05), and DL/T 645 read requests.
+ */
+import { encodeMessage as encodeGw376, lookupAfn, lookupFn, builders, type KnownUnit, type MessageUnit } from '../../protocols/gw376/index.js';
+import { encodeMessage as encode645 } from '../../protocols/dlt645/message.js';
+import { ProtocolError } from '../../protocols/codec/errors.js';
+import { InputError } from '../errors.js';
+
+/** Parses `1-8`, `1,3,5-7`, `0` into a sorted list of unique points (0..2040). */
+export function parsePnList(text: string): number[] {
+  const out = new Set<number>();
+  for (const part of text.split(',')) {
+    const m = /^\s*(\d+)(?:\s*-\s*(\d+))?\s*$/.exec(part);
+    if (!m) throw new InputError('pn', `'${part}' is not a point number or range like 1-8`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (a > b || b > 2040) throw new InputError('pn', `'${part}' is not a range within 0..2040`);
+    if (b - a > 2040) throw new InputError('pn', `'${part}' is too long`);
+    for (let p = a; p <= b; p++) out.add(p);
+  }
+  return [...out].sort((x, y) => x - y);
+}
+
+export interface Gw376RequestSpec {
+  afn: number;
+  fns: readonly number[];
+  pns: readonly number[];
+  /** Region code A1, 4 digits. */
+  area: string;
+  /** Terminal address A2, 1..65535. */
+  terminal: number;
+  msa?: number;
+  seq?: number;
+  /** Unit data for every (pn, fn): e.g. `{ td: { year, month, day } }` for AFN0D daily Fns. */
+  data?: unknown;
+  tp?: boolean;
+  now?: Date;
+}
+
+/** Builds one 376.1 request frame; every unit gets `data`. Throws InputError naming what is wrong. */
+export function buildGw376Request(spec: Gw376RequestSpec): Buffer {
+  const info = lookupAfn(spec.afn);
+  if (!info) throw new InputError('afn', `AFN ${spec.afn.toString(16).toUpperCase()}H is not in the registry`);
+  if (!/^\d{4}$/.test(spec.area)) throw new InputError('area', `'${spec.area}' is not a 4-digit region code (A1)`);
+  if (!Number.isInteger(spec.terminal) || spec.terminal < 1 || spec.terminal > 65535) {
+    throw new InputError('terminal', `${spec.terminal} is not a terminal address 1..65535 (A2)`);
+  }
+  const units: MessageUnit[] = [];
+  let block = 0;
+  for (const pn of spec.pns) {
+    for (const fn of spec.fns) {
+      const entry = lookupFn(spec.afn, fn);
+      if (!entry) throw new InputError('fn', `F${fn} of AFN ${spec.afn.toString(16).toUpperCase()}H is not in the registry`);
+      if (entry.p0Only && pn !== 0) throw new InputError('pn', `F${fn} (${entry.name}) is addressed to p0 only`);
+      const u: KnownUnit = { pn, fn };
+      if (entry.down) {
+        if (spec.data === undefined) throw new InputError('data', `F${fn} (${entry.name}) needs unit data in a downlink frame`);
+        u.data = spec.data;
+        // A unit with a time label stays alone in its DA/DT (grouping with labels is UNVERIFIED).
+        u.block = block++;
+      }
+      units.push(u);
+    }
+  }
+  const header = builders.requestHeader(spec.afn, { a1: spec.area, a2: spec.terminal, msa: spec.msa ?? 1 }, {
+    seq: spec.seq ?? 0,
+    ...(spec.tp === undefined ? {} : { tp: spec.tp }),
+    ...(spec.now ? { now: spec.now } : {}),
+  });
+  try {
+    return encodeGw376({ ...header, units });
+  } catch (e) {
+    if (e instanceof ProtocolError) throw new InputError('data', e.message);
+    throw e;
+  }
+}
+
+/** A DL/T 645 read request (with 4 FE) for `di` at `address`. */
+export function buildDlt645Read(address: string, di: string, version: 2007 | 1997 = 2007): Buffer {
+  return encode645({ address, version, message: { kind: 'read', di } });
+}
+
+/** Td values from CLI-style options: --date, --month, or --from/--density/--points. */
+export function timeLabelData(o: { date?: string; month?: string; from?: string; density?: number; points?: number }): unknown {
+  if (o.date) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(o.date);
+    if (!m) throw new InputError('date', `'${o.date}' is not YYYY-MM-DD`);
+    return { td: { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) } };
+  }
+  if (o.month) {
+    const m = /^(\d{4})-(\d{2})$/.exec(o.month);
+    if (!m) throw new InputError('month', `'${o.month}' is not YYYY-MM`);
+    return { td: { year: Number(m[1]), month: Number(m[2]) } };
+  }
+  if (o.from) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(o.from);
+    if (!m) throw new InputError('from', `'${o.from}' is not YYYY-MM-DDThh:mm`);
+    const start = { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), hour: Number(m[4]), minute: Number(m[5]) };
+    return { td: { start, density: o.density ?? 1, points: o.points ?? 96 } };
+  }
+  return undefined;
+}
