@@ -39,6 +39,7 @@ export class Dlt645Frame {
     this.preamble = preamble;
     this.control = buf[start + 8]!;
     this.dataLength = buf[start + 9]!;
+    this.addressText = undefined;
   }
 
   /** Printed address, most significant digit first; `AA` pairs are wildcards. */

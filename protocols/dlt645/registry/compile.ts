@@ -254,7 +254,36 @@ function rawBcd(buf: Buffer, pos: number, n: number, table: Int8Array, bias: num
   return div === 1 ? v : v / div;
 }
 
+/** The DL/T 645 scrambling table, looked up once (the fast path's common case). */
+const TABLE33 = biasedBcdTable(0x33);
+
 type RawItem = (buf: Buffer, pos: number, table: Int8Array, bias: number) => DiValue;
+
+/** Unrolled unsigned BCD readers of 1..4 bytes (the energy/voltage/count formats that dominate reads). */
+const UNSIGNED_RAW: ((div: number) => RawItem)[] = [
+  (div) => (buf, pos, t) => {
+    const a = t[buf[pos]!]!;
+    return a < 0 ? null : a / div;
+  },
+  (div) => (buf, pos, t) => {
+    const a = t[buf[pos + 1]!]!;
+    const b = t[buf[pos]!]!;
+    return (a | b) < 0 ? null : (a * 100 + b) / div;
+  },
+  (div) => (buf, pos, t) => {
+    const a = t[buf[pos + 2]!]!;
+    const b = t[buf[pos + 1]!]!;
+    const c = t[buf[pos]!]!;
+    return (a | b | c) < 0 ? null : ((a * 100 + b) * 100 + c) / div;
+  },
+  (div) => (buf, pos, t) => {
+    const a = t[buf[pos + 3]!]!;
+    const b = t[buf[pos + 2]!]!;
+    const c = t[buf[pos + 1]!]!;
+    const d = t[buf[pos]!]!;
+    return (a | b | c | d) < 0 ? null : (((a * 100 + b) * 100 + c) * 100 + d) / div;
+  },
+];
 
 /** Builds the raw fast path when every field is BCD; otherwise undefined. */
 function compileRawItem(fields: readonly FieldSpec[]): RawItem | undefined {
@@ -265,6 +294,7 @@ function compileRawItem(fields: readonly FieldSpec[]): RawItem | undefined {
   });
   if (specs.length === 1) {
     const { n, signed, div } = specs[0]!;
+    if (!signed && n >= 1 && n <= 4) return UNSIGNED_RAW[n - 1]!(div);
     return (buf, pos, table, bias) => rawBcd(buf, pos, n, table, bias, signed, div);
   }
   return (buf, pos, table, bias) => {
@@ -292,7 +322,7 @@ export function compileDi(def: DiDefinition, version: 2007 | 1997 = 2007): DiEnt
       size: item.size,
       ...(raw && {
         decodeRaw: (buf: Buffer, pos: number, len: number, bias: number): DiValue => {
-          const table = biasedBcdTable(bias);
+          const table = bias === 0x33 ? TABLE33 : biasedBcdTable(bias);
           if (len !== item.size) throw new DataError(label, `${item.size} data bytes, got ${len}`, toHex(buf, pos, pos + len));
           return raw(buf, pos, table, bias);
         },
@@ -314,7 +344,7 @@ export function compileDi(def: DiDefinition, version: 2007 | 1997 = 2007): DiEnt
     size,
     ...(raw && {
       decodeRaw: (buf: Buffer, pos: number, len: number, bias: number): DiValue => {
-        const table = biasedBcdTable(bias);
+        const table = bias === 0x33 ? TABLE33 : biasedBcdTable(bias);
         if (len === 0 || len % size !== 0) throw new DataError(label, `a multiple of ${size} data bytes, got ${len}`, toHex(buf, pos, pos + len));
         const count = len / size;
         if (tariffs) {
