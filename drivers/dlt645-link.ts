@@ -14,8 +14,10 @@ import { ChannelClosedError, QueueFullError, TimeoutError } from './errors.js';
 import type { Transport } from './transport.js';
 
 export interface Dlt645LinkOptions {
-  /** Longest wait for the first reply byte, and for a complete reply (ms). Default 1500 (Td ≤ 500 ms plus channel latency). */
+  /** Longest wait for a reply to start (ms). Default 1500 (Td ≤ 500 ms plus channel latency). */
   replyTimeoutMs?: number;
+  /** Longest time a reply may take once started (ms); 267 bytes at 1200 baud take 2.4 s. Default 3000. */
+  maxReplyMs?: number;
   /** Gap after which a partial frame is given up (ms). Default 200 (DL/T 645-2007 allows ≤ 500 ms; masters use less). */
   interByteTimeoutMs?: number;
   /** Extra attempts after a timeout or a corrupt reply. Default 2. */
@@ -63,8 +65,6 @@ export class Dlt645Link {
   private readonly deframer: Dlt645Deframer;
   private readonly queue: Pending[] = [];
   private busy = false;
-  /** Set while a request waits for its reply. */
-  private waiter: ((f: Dlt645Frame) => boolean) | null = null;
   private corrupt = 0;
   private interByteTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void)[] = [];
@@ -74,6 +74,7 @@ export class Dlt645Link {
     this.transport = transport;
     this.opts = {
       replyTimeoutMs: 1500,
+      maxReplyMs: 3000,
       interByteTimeoutMs: 200,
       retries: 2,
       preamble: 4,
@@ -90,6 +91,7 @@ export class Dlt645Link {
     });
     this.unsubscribe.push(
       transport.onData((chunk) => {
+        this.attemptHooks?.bytes();
         this.deframer.push(chunk);
         this.armInterByte();
       }),
@@ -121,11 +123,8 @@ export class Dlt645Link {
   private failAll(err: Error): void {
     const all = this.queue.splice(0);
     for (const p of all) p.reject(err);
-    if (this.waiter) this.waiter = null;
-    this.abortCurrent?.(err);
+    this.attemptHooks?.abort(err);
   }
-
-  private abortCurrent: ((e: Error) => void) | null = null;
 
   private async pump(): Promise<void> {
     if (this.busy) return;
@@ -175,16 +174,25 @@ export class Dlt645Link {
     throw new TimeoutError(this.transport.description, `valid reply to function ${req.func.toString(16).toUpperCase()}H`, timeout, attempts, toHex(bytes));
   }
 
-  /** One attempt: write, wait for a matching frame, a corrupt-only burst, or the timeout. */
+  /**
+   * One attempt: write, then wait. `timeoutMs` bounds the wait for the reply to *start* (DL/T 645
+   * Td); once bytes flow, the inter-byte timeout ends the burst. A burst with corrupt bytes and no
+   * match ends the attempt at once (retry without waiting out Td); a burst that held only other
+   * frames (an echo, another meter) re-arms the wait. `maxReplyMs` caps the attempt as a whole.
+   */
   private attempt(req: LinkRequest, bytes: Buffer, timeoutMs: number): Promise<{ frame: Dlt645Frame; ms: number } | null> {
     return new Promise((resolve, reject) => {
       let sentAt = 0;
-      let timer: NodeJS.Timeout | null = null;
+      let startTimer: NodeJS.Timeout | null = null;
+      let capTimer: NodeJS.Timeout | null = null;
+      const armStart = (): void => {
+        if (startTimer) clearTimeout(startTimer);
+        startTimer = setTimeout(() => finish(null), timeoutMs);
+      };
       const finish = (v: { frame: Dlt645Frame; ms: number } | null, err?: Error): void => {
-        if (timer) clearTimeout(timer);
-        this.waiter = null;
-        this.abortCurrent = null;
-        this.onBurstEnd = null;
+        if (startTimer) clearTimeout(startTimer);
+        if (capTimer) clearTimeout(capTimer);
+        this.attemptHooks = null;
         if (err) reject(err);
         else resolve(v);
       };
@@ -195,31 +203,45 @@ export class Dlt645Link {
       }
       this.deframer.flush();
       this.corrupt = 0;
-      this.waiter = (f) => {
-        if (!f.isResponse || (f.func !== req.func)) return false;
-        if (!addressMatches(f.addressBytes, req.address)) return false;
-        finish({ frame: f, ms: performance.now() - sentAt });
-        return true;
-      };
-      this.abortCurrent = (e) => finish(null, e);
-      // A burst that ended with only garbage/corrupt bytes: the reply is lost, retry now.
-      this.onBurstEnd = () => {
-        if (this.corrupt > 0) finish(null);
+      this.attemptHooks = {
+        match: (f) => {
+          if (!f.isResponse || f.func !== req.func || !addressMatches(f.addressBytes, req.address)) return false;
+          finish({ frame: f, ms: performance.now() - sentAt });
+          return true;
+        },
+        bytes: () => {
+          if (startTimer) {
+            clearTimeout(startTimer);
+            startTimer = null;
+          }
+        },
+        burstEnd: () => {
+          if (this.corrupt > 0) finish(null);
+          else if (sentAt) armStart();
+        },
+        abort: (e) => finish(null, e),
       };
       this.transport.write(bytes).then(
         () => {
           sentAt = performance.now();
-          timer = setTimeout(() => finish(null), timeoutMs);
+          armStart();
+          capTimer = setTimeout(() => finish(null), timeoutMs + this.opts.maxReplyMs);
         },
         (e: Error) => finish(null, e),
       );
     });
   }
 
-  private onBurstEnd: (() => void) | null = null;
+  /** Callbacks of the attempt in progress (null when idle). */
+  private attemptHooks: {
+    match(f: Dlt645Frame): boolean;
+    bytes(): void;
+    burstEnd(): void;
+    abort(e: Error): void;
+  } | null = null;
 
   private onFrame(f: Dlt645Frame): void {
-    if (this.waiter?.(f)) return;
+    if (this.attemptHooks?.match(f)) return;
     this.opts.onUnmatched?.(f);
   }
 
@@ -228,7 +250,7 @@ export class Dlt645Link {
     this.interByteTimer = setTimeout(() => {
       this.interByteTimer = null;
       this.deframer.flush();
-      this.onBurstEnd?.();
+      this.attemptHooks?.burstEnd();
     }, this.opts.interByteTimeoutMs);
     this.interByteTimer.unref();
   }

@@ -10,7 +10,7 @@
  * "no data" (FFH fill in 645 meters, EEH in 376.1 appendix A), and such a value must never become a number.
  * Multi-byte numbers are least-significant byte first in both standards.
  */
-import { BCD_TO_INT, INT_TO_BCD, POW10 } from './bcd.js';
+import { BCD_TO_INT, INT_TO_BCD, POW10, TWO_DIGITS } from './bcd.js';
 import { DataError, EncodeError } from './errors.js';
 import { toHex } from './hex.js';
 
@@ -35,15 +35,18 @@ export class BinaryReader {
   readonly end: number;
   /** Subtracted (mod 256) from every byte read. */
   readonly bias: number;
-  /** BCD_TO_INT with the bias folded in: indexed by the raw wire byte. */
-  private readonly bcdTable: Int8Array;
+  /**
+   * BCD_TO_INT with the bias folded in: indexed by the raw wire byte (0..99, or -1 when not BCD).
+   * Generated decoders (gw376 layouts) read it to convert bytes in place.
+   */
+  readonly bcdTable: Int8Array;
 
   constructor(buf: Buffer, start = 0, end = buf.length, bias = 0) {
     this.buf = buf;
     this.pos = start;
     this.end = end;
     this.bias = bias;
-    this.bcdTable = biasedBcdTable(bias);
+    this.bcdTable = bias === 0 ? BCD_TO_INT : biasedBcdTable(bias);
   }
 
   get remaining(): number {
@@ -66,13 +69,19 @@ export class BinaryReader {
   }
 
   u16(): number {
-    const lo = this.u8();
-    return lo | (this.u8() << 8);
+    const p = this.pos;
+    const buf = this.buf;
+    const bias = this.bias;
+    this.pos = p + 2;
+    return ((buf[p]! - bias) & 0xff) | (((buf[p + 1]! - bias) & 0xff) << 8);
   }
 
   u24(): number {
-    const lo = this.u16();
-    return lo | (this.u8() << 16);
+    const p = this.pos;
+    const buf = this.buf;
+    const bias = this.bias;
+    this.pos = p + 3;
+    return ((buf[p]! - bias) & 0xff) | (((buf[p + 1]! - bias) & 0xff) << 8) | (((buf[p + 2]! - bias) & 0xff) << 16);
   }
 
   u32(): number {
@@ -151,15 +160,14 @@ export class BinaryReader {
   bcdDigits(n: number): string | null {
     let s = '';
     const start = this.pos;
-    for (let i = start + n - 1; i >= start; i--) {
-      const d = BCD_TO_INT[(this.buf[i]! - this.bias) & 0xff]!;
-      if (d < 0) {
-        this.pos = start + n;
-        return null;
-      }
-      s += d < 10 ? `0${d}` : `${d}`;
-    }
+    const buf = this.buf;
+    const table = this.bcdTable;
     this.pos = start + n;
+    for (let i = start + n - 1; i >= start; i--) {
+      const d = table[buf[i]!]!;
+      if (d < 0) return null;
+      s += TWO_DIGITS[d]!;
+    }
     return s;
   }
 
@@ -204,7 +212,12 @@ export class BinaryWriter {
   }
 
   u16(v: number): this {
-    return this.u8(v & 0xff).u8((v >>> 8) & 0xff);
+    this.ensure(2);
+    const p = this.pos;
+    this.buf[p] = ((v & 0xff) + this.bias) & 0xff;
+    this.buf[p + 1] = (((v >>> 8) & 0xff) + this.bias) & 0xff;
+    this.pos = p + 2;
+    return this;
   }
 
   u24(v: number): this {
@@ -222,7 +235,9 @@ export class BinaryWriter {
   }
 
   fill(n: number, value: number): this {
-    for (let i = 0; i < n; i++) this.u8(value);
+    this.ensure(n);
+    const b = (value + this.bias) & 0xff;
+    for (let i = 0; i < n; i++) this.buf[this.pos++] = b;
     return this;
   }
 

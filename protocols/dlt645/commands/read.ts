@@ -28,6 +28,8 @@ function readCodec(func: number, version: 2007 | 1997): CommandCodec<ReadReq, Re
     },
     decodeResponse(r, more, v) {
       const di = readDi(r, v, 'read reply');
+      // D5 = 1 (B1H): the first part of a longer answer (§7.2); like a follow-up frame it is a fragment, so raw.
+      if (more) return { kind: 'readReply', more, di: formatDi(di, v), unknown: true, raw: toHex(r.bytes(r.remaining)) };
       return { kind: 'readReply', more, ...readDiData(r, di, r.remaining, v) };
     },
     encodeRequest(w, m, v) {

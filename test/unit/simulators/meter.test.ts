@@ -50,7 +50,8 @@ describe('SimulatedMeter: values are the model at the injected time', () => {
     const r = ask(meter, { kind: 'read', di: '0F0F0F0F' })!;
     expect(r.decoded.control).toBe(0xd1);
     expect(err(r.decoded.message)).toBe(0x02);
-    expect(r.bytes.toString('hex')).toBe('68129078563412' + '68d1013566' + '16'); // ERR 02 +33H = 35
+    // The digest's example frame (§4): 68 12 90 78 56 34 12 68 D1 01 35 8D 16.
+    expect(r.bytes.toString('hex')).toBe('6812907856341268d101358d16');
     expect(err(ask(meter, { kind: 'read', di: '02080100' })!.decoded.message)).toBe(0x02); // waveform distortion: no model
     expect(err(ask(meter, { kind: 'read', di: '04000C03' })!.decoded.message)).toBe(0x02); // passwords are not readable
   });
