@@ -106,7 +106,9 @@ export class Dlt645Deframer {
       }
       this.reportJunk();
       this.framesOut++;
-      this.handlers.onFrame(new Dlt645Frame(buf, p, 0));
+      let pre = 0;
+      while (p - pre > 0 && buf[p - pre - 1] === PREAMBLE) pre++;
+      this.handlers.onFrame(new Dlt645Frame(buf, p, pre));
       p += total;
     }
     return n;

@@ -139,13 +139,15 @@ export function writeA1(w: BinaryWriter, v: DateTimeA1 | null, field = 'A.1'): v
 
 export function readA2(r: BinaryReader): number | null {
   const b1 = r.u8();
-  const b2 = r.u8();
+  return a2FromBytes(b1, r.u8());
+}
+
+/** A.2 from its two bytes (bias removed); shared by `readA2` and the generated layout decoders. */
+export function a2FromBytes(b1: number, b2: number): number | null {
   const lo = BCD_TO_INT[b1]!;
   const hundreds = b2 & 0x0f;
   if (lo < 0 || hundreds > 9) return null;
-  const mant = hundreds * 100 + lo;
-  const e = 4 - (b2 >> 5);
-  const v = e >= 0 ? mant * POW10[e]! : mant / POW10[-e]!;
+  const v = a2Value(hundreds * 100 + lo, 4 - (b2 >> 5));
   return b2 & 0x10 ? -v : v;
 }
 
@@ -187,17 +189,19 @@ export function writeA2(w: BinaryWriter, v: number | null, field = 'A.2'): void 
 
 export function readA3(r: BinaryReader): number | null {
   const start = r.pos;
-  const b4 = r.buf[start + 3]! - r.bias;
+  r.pos = start + 4;
+  return a3At(r.buf, start, r.bias);
+}
+
+/** A.3 from the 4 bytes at `at` of `buf` carrying `bias`; shared by `readA3` and the generated decoders. */
+export function a3At(buf: Uint8Array, at: number, bias: number): number | null {
+  const b4 = buf[at + 3]! - bias;
   let v = 0;
   for (let i = 2; i >= 0; i--) {
-    const d = BCD_TO_INT[(r.buf[start + i]! - r.bias) & 0xff]!;
-    if (d < 0) {
-      r.pos = start + 4;
-      return null;
-    }
+    const d = BCD_TO_INT[(buf[at + i]! - bias) & 0xff]!;
+    if (d < 0) return null;
     v = v * 100 + d;
   }
-  r.pos = start + 4;
   const top = b4 & 0x0f;
   if (top > 9 || (b4 & 0xa0) !== 0) return null;
   v += top * 1_000_000;
@@ -226,7 +230,11 @@ export function writeA3(w: BinaryWriter, v: number | null, field = 'A.3'): void 
 // Returned as a signed number (down = negative).
 
 export function readA4(r: BinaryReader): number | null {
-  const b = r.u8();
+  return a4FromByte(r.u8());
+}
+
+/** A.4 from its byte (bias removed); shared by `readA4` and the generated decoders. */
+export function a4FromByte(b: number): number | null {
   const d = BCD_TO_INT[b & 0x7f]!;
   if (d < 0) return null;
   return b & 0x80 ? -d : d;

@@ -12,6 +12,8 @@ export interface HesConfig {
     preamble: number;
     /** Default serial settings for RS-485 buses. */
     serial: string;
+    /** Meter clocks keep local time: minutes east of UTC (480 = China Standard Time). */
+    utcOffsetMinutes: number;
   };
   demo: {
     /** Number of simulated meters on the demo bus. */
@@ -24,7 +26,7 @@ export interface HesConfig {
 
 export const DEFAULT_CONFIG: HesConfig = {
   log: { level: 'info' },
-  meter: { replyTimeoutMs: 1500, interByteTimeoutMs: 200, retries: 2, preamble: 4, serial: '2400,8E1' },
+  meter: { replyTimeoutMs: 1500, interByteTimeoutMs: 200, retries: 2, preamble: 4, serial: '2400,8E1', utcOffsetMinutes: 480 },
   demo: { meters: 3, seed: 1, intervalS: 5 },
 };
 
@@ -57,6 +59,7 @@ const SCHEMA: Record<string, Record<string, Check>> = {
     retries: int(0, 10),
     preamble: int(0, 8),
     serial: pattern(/^\d{3,6}(,?[78][NEO][12])?$/i, 'serial settings like 2400,8E1'),
+    utcOffsetMinutes: int(-720, 840),
   },
   demo: { meters: int(1, 10_000), seed: int(0, 2 ** 31 - 1), intervalS: int(1, 86_400) },
 };

@@ -37,6 +37,8 @@ export interface MeterClientOptions {
   operator?: string;
   /** Upper bound of follow-up frames for one read (guards against a meter that never ends). */
   maxFollowUps?: number;
+  /** Meter clocks keep local time: minutes east of UTC (default 480, China Standard Time). */
+  utcOffsetMinutes?: number;
 }
 
 type Reply = { message: Dlt645Response; address: string; frameHex: string; attempts: number; turnaroundMs: number; more: boolean };
@@ -47,6 +49,7 @@ export class MeterClient {
   private readonly password: Password;
   private readonly operator: string;
   private readonly maxFollowUps: number;
+  private readonly utcOffsetMinutes: number;
 
   constructor(link: Dlt645Link, opts: MeterClientOptions = {}) {
     this.link = link;
@@ -54,6 +57,7 @@ export class MeterClient {
     this.password = opts.password ?? { level: 2, code: '000000' };
     this.operator = opts.operator ?? '00000000';
     this.maxFollowUps = opts.maxFollowUps ?? 32;
+    this.utcOffsetMinutes = opts.utcOffsetMinutes ?? 480;
   }
 
   private async exchange(address: string, message: Dlt645Request, noReply = false): Promise<Reply | null> {
@@ -146,7 +150,7 @@ export class MeterClient {
    * their daily limits); otherwise writes date (04000101) then time (04000102) with the password.
    */
   async setTime(target: { broadcast: true } | { address: string }, when: Date): Promise<void> {
-    const local = toLocalParts(when);
+    const local = toLocalParts(when, this.utcOffsetMinutes);
     if ('broadcast' in target) {
       await this.exchange(BROADCAST_ADDRESS, { kind: 'broadcastTime', time: `${local.date}T${local.time}` }, true);
       return;
@@ -173,13 +177,14 @@ function describe(m: Dlt645Request): string {
   return 'di' in m && typeof m.di === 'string' ? `${m.kind} ${m.di}` : m.kind;
 }
 
-/** Meter clocks run on local time: render the host's local wall-clock parts. */
-export function toLocalParts(d: Date): { date: string; time: string; week: number } {
+/** Meter clocks run on local time: the wall-clock parts of `d` at `utcOffsetMinutes` east of UTC. */
+export function toLocalParts(d: Date, utcOffsetMinutes: number): { date: string; time: string; week: number } {
+  const l = new Date(d.getTime() + utcOffsetMinutes * 60_000);
   const p = (n: number): string => String(n).padStart(2, '0');
   return {
-    date: `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`,
-    time: `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`,
-    week: d.getDay(),
+    date: `${l.getUTCFullYear()}-${p(l.getUTCMonth() + 1)}-${p(l.getUTCDate())}`,
+    time: `${p(l.getUTCHours())}:${p(l.getUTCMinutes())}:${p(l.getUTCSeconds())}`,
+    week: l.getUTCDay(),
   };
 }
 

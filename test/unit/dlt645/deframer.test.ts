@@ -138,3 +138,13 @@ describe('DL/T 645 decoder fuzzing', () => {
     );
   });
 });
+
+describe('DL/T 645 deframer preamble', () => {
+  it('reports the FE wake-up bytes in front of each frame', () => {
+    const pre: number[] = [];
+    const d = new Dlt645Deframer({ onFrame: (f) => pre.push(f.preamble) });
+    const f = frames[1]!;
+    d.push(Buffer.concat([Buffer.from([0xfe, 0xfe, 0xfe, 0xfe]), f, f, Buffer.from([0xfe, 0xfe]), f]));
+    expect(pre).toEqual([4, 0, 2]);
+  });
+});
