@@ -170,8 +170,20 @@ export function custom<T>(
 // ---------------------------------------------------------------------------------------------
 // Runtime helpers called by generated code
 
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+/** Char codes of the upper-case hex digits. */
+const HEX_CODE = Uint8Array.from('0123456789ABCDEF', (c) => c.charCodeAt(0));
+
+/** `n` bytes at `at` (bias removed) as upper-case hex without spaces. */
+function hexAt(buf: Uint8Array, at: number, n: number, bias: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += HEX_BYTE[(buf[at + i]! - bias) & 0xff]!;
+  return s;
+}
 function readHex(r: BinaryReader, n: number): string {
-  return r.bytes(n).toString('hex').toUpperCase();
+  const at = r.pos;
+  r.pos = at + n;
+  return hexAt(r.buf, at, n, r.bias);
 }
 /** `n` = -1: any whole number of bytes (REST). */
 function writeHex(w: BinaryWriter, v: string, n: number, field: string): void {
@@ -180,11 +192,18 @@ function writeHex(w: BinaryWriter, v: string, n: number, field: string): void {
   }
   w.raw(Buffer.from(v, 'hex'));
 }
+/** `n` bytes at `at` (bias removed) as latin1 text, trailing NULs dropped. */
+function textAt(buf: Uint8Array, at: number, n: number, bias: number): string {
+  let end = n;
+  while (end > 0 && ((buf[at + end - 1]! - bias) & 0xff) === 0) end--;
+  let s = '';
+  for (let i = 0; i < end; i++) s += String.fromCharCode((buf[at + i]! - bias) & 0xff);
+  return s;
+}
 function readText(r: BinaryReader, n: number): string {
-  const b = r.bytes(n);
-  let end = b.length;
-  while (end > 0 && b[end - 1] === 0) end--;
-  return b.toString('latin1', 0, end);
+  const at = r.pos;
+  r.pos = at + n;
+  return textAt(r.buf, at, n, r.bias);
 }
 function isSingleByteText(v: string): boolean {
   for (let i = 0; i < v.length; i++) {
@@ -201,14 +220,20 @@ function writeText(w: BinaryWriter, v: string, n: number, field: string): void {
   b.write(v, 'latin1');
   w.raw(b);
 }
-function readBitset(r: BinaryReader, n: number, base: number): number[] {
+/** Set bits of the `n` bytes at `at` (bias removed), bit k of byte i ↦ base + 8i + k. */
+function bitsetAt(buf: Uint8Array, at: number, n: number, base: number, bias: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
-    const b = r.u8();
+    const b = (buf[at + i]! - bias) & 0xff;
     if (b === 0) continue;
     for (let k = 0; k < 8; k++) if (b & (1 << k)) out.push(base + i * 8 + k);
   }
   return out;
+}
+function readBitset(r: BinaryReader, n: number, base: number): number[] {
+  const at = r.pos;
+  r.pos = at + n;
+  return bitsetAt(r.buf, at, n, base, r.bias);
 }
 function writeBitset(w: BinaryWriter, v: readonly number[], n: number, base: number, field: string): void {
   const b = Buffer.alloc(n);

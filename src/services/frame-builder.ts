@@ -82,21 +82,29 @@ export function buildDlt645Read(address: string, di: string, version: 2007 | 199
   return encode645({ address, version, message: { kind: 'read', di } });
 }
 
+/** Whether y-m-d[Th:mi] is a real calendar date/time (rejects 2026-13-01, 2026-02-30, 24:00). */
+function realDate(y: number, m: number, d: number, h = 0, mi = 0): boolean {
+  const t = new Date(Date.UTC(y, m - 1, d, h, mi));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d && t.getUTCHours() === h && t.getUTCMinutes() === mi && y >= 2000 && y <= 2099;
+}
+
 /** Td values from CLI-style options: --date, --month, or --from/--density/--points. */
 export function timeLabelData(o: { date?: string; month?: string; from?: string; density?: number; points?: number }): unknown {
   if (o.date) {
     const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(o.date);
-    if (!m) throw new InputError('date', `'${o.date}' is not YYYY-MM-DD`);
+    if (!m || !realDate(Number(m[1]), Number(m[2]), Number(m[3]))) throw new InputError('date', `'${o.date}' is not a date YYYY-MM-DD in 2000..2099`);
     return { td: { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) } };
   }
   if (o.month) {
     const m = /^(\d{4})-(\d{2})$/.exec(o.month);
-    if (!m) throw new InputError('month', `'${o.month}' is not YYYY-MM`);
+    if (!m || !realDate(Number(m[1]), Number(m[2]), 1)) throw new InputError('month', `'${o.month}' is not a month YYYY-MM in 2000..2099`);
     return { td: { year: Number(m[1]), month: Number(m[2]) } };
   }
   if (o.from) {
     const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(o.from);
-    if (!m) throw new InputError('from', `'${o.from}' is not YYYY-MM-DDThh:mm`);
+    if (!m || !realDate(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]))) {
+      throw new InputError('from', `'${o.from}' is not a time YYYY-MM-DDThh:mm in 2000..2099`);
+    }
     const start = { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), hour: Number(m[4]), minute: Number(m[5]) };
     return { td: { start, density: o.density ?? 1, points: o.points ?? 96 } };
   }

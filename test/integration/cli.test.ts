@@ -1,0 +1,131 @@
+/**
+ * The CLI as a user runs it: `hes meter read|scan|time|control` against `hes-sim meter` (both real
+ * processes) over a socat pty pair and over TCP; `hes decode` / `hes encode` exit codes and output.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPtyPair, type PtyPair } from '../../drivers/pty-pair.js';
+import { energyAt, profileFor } from '../../simulators/model.js';
+import { requireSocat } from '../helpers/system.js';
+import { runCli, startCli } from '../helpers/cli.js';
+
+const SEED = 7;
+const METER = '000000193600';
+const SILENT = '000000193601';
+
+describe('hes meter against hes-sim over a socat pty pair', () => {
+  let pty: PtyPair;
+  let sim: Awaited<ReturnType<typeof startCli>>;
+  beforeAll(async () => {
+    requireSocat();
+    pty = await openPtyPair();
+    sim = await startCli('hes-sim', ['meter', '--serial', pty.b, '--address', `${METER},${SILENT}`, '--seed', String(SEED), '--fault', `${SILENT}=silent`], /hes-sim: .*meters? on serial/);
+  });
+  afterAll(async () => {
+    expect(await sim?.stop()).toBe(0);
+    await pty?.close();
+  });
+
+  it('reads energy, voltages and status as JSON with the model’s values', async () => {
+    const before = Date.now();
+    const r = await runCli('hes', ['meter', 'read', '--serial', pty.a, '--address', METER, '--di', '0001FF00', '0201FF00', '04000503', '--json']);
+    const after = Date.now();
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Array<{ di: string; value: { total: number }; unit?: string }>;
+    expect(out.map((x) => x.di)).toEqual(['0001FF00', '0201FF00', '04000503']);
+    const p = profileFor(SEED, METER);
+    expect(out[0]!.value.total).toBeGreaterThanOrEqual(energyAt(p, before).forwardActive.total);
+    expect(out[0]!.value.total).toBeLessThanOrEqual(energyAt(p, after).forwardActive.total);
+    expect(out[0]!.unit).toBe('kWh');
+  });
+
+  it('prints readable lines by default', async () => {
+    const r = await runCli('hes', ['meter', 'read', '--serial', pty.a, '--address', METER, '--di', '00010000']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^00010000 {2}forward active energy total \(正向有功电能总\): \d+(\.\d+)? kWh$/m);
+  });
+
+  it('a silent meter ends in a timeout: exit 1 and a message naming the request', async () => {
+    const r = await runCli('hes', ['meter', 'read', '--serial', pty.a, '--address', SILENT, '--di', '00010000', '--timeout', '300', '--retries', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/00010000 {2}ERROR TimeoutError: .*no valid reply to function 11H within 300 ms after 2 attempt\(s\)/);
+  });
+
+  it('trip then read the relay state, then close', async () => {
+    expect((await runCli('hes', ['meter', 'control', '--serial', pty.a, '--address', METER, '--command', 'trip'])).code).toBe(0);
+    const s = await runCli('hes', ['meter', 'read', '--serial', pty.a, '--address', METER, '--di', '04000503', '--json']);
+    expect(JSON.parse(s.stdout)[0].value.bits).toMatchObject({ relay_open: true });
+    expect((await runCli('hes', ['meter', 'control', '--serial', pty.a, '--address', METER, '--command', 'closeDirect'])).code).toBe(0);
+  });
+
+  it('sets a meter clock by addressed writes and reads it back', async () => {
+    const r = await runCli('hes', ['meter', 'time', '--set', '--serial', pty.a, '--address', METER, '--at', '2026-11-21T02:00:00Z']);
+    expect(r.code, r.stderr).toBe(0);
+    const t = await runCli('hes', ['meter', 'read', '--serial', pty.a, '--address', METER, '--di', '04000101', '--json']);
+    // 02:00 UTC is 10:00 in China Standard Time, the meter's local time; same date.
+    expect(JSON.parse(t.stdout)[0].value).toEqual({ week: 6, date: '2026-11-21' });
+  });
+});
+
+describe('hes meter against hes-sim over TCP', () => {
+  let sim: Awaited<ReturnType<typeof startCli>>;
+  let port: string;
+  beforeAll(async () => {
+    sim = await startCli('hes-sim', ['meter', '--tcp', '0', '--address', METER, '--seed', String(SEED)], /hes-sim: .* on tcp 127\.0\.0\.1:(\d+)/);
+    port = sim.match[1]!;
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  it('scan finds the meter address with the AA wildcard', async () => {
+    const r = await runCli('hes', ['meter', 'scan', '--tcp', `127.0.0.1:${port}`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(METER);
+  });
+
+  it('broadcast time is sent without waiting for a reply', async () => {
+    const r = await runCli('hes', ['meter', 'time', '--set', '--broadcast', '--tcp', `127.0.0.1:${port}`, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true });
+  });
+});
+
+describe('hes input errors exit 2 with a message saying what is wrong', () => {
+  const cases: [string[], RegExp][] = [
+    [['decode', '68 00 36 19 00 00 00 68 93 06 33 69 4C 33 33 33 38 16'], /bad-checksum: expected CS 39H/],
+    [['decode', '68 zz'], /hex digits only/],
+    [['meter', 'read', '--tcp', '127.0.0.1:1', '--address', '12345', '--di', '0001FF0'], /not a 8-hex-digit/],
+    [['meter', 'read', '--tcp', 'localhost', '--address', '000000193600', '--di', '00010000'], /is not host:port/],
+    [['meter', 'read', '--address', '000000193600', '--di', '00010000'], /--serial <path> or --tcp/],
+    [['encode', 'gw376', '--afn', '0D', '--fn', '161', '--pn', '1-8', '--area', '1101', '--terminal', '1234'], /needs unit data/],
+    [['encode', 'gw376', '--afn', '0D', '--fn', '161', '--pn', '1-8', '--date', '2026-13-01', '--area', '1101', '--terminal', '1234'], /month/],
+  ];
+  for (const [args, message] of cases) {
+    it(args.join(' '), async () => {
+      const r = await runCli('hes', args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+    });
+  }
+
+  it('decode prints the fields of a 376.1 frame and a 645 frame', async () => {
+    const gw = await runCli('hes', ['decode', '68 32 00 32 00 68 C9 71 01 01 00 00 02 70 00 00 01 00 AF 16']);
+    expect(gw.code, gw.stderr).toBe(0);
+    expect(gw.stdout).toMatch(/Q\/GDW 376\.1/);
+    expect(gw.stdout).toMatch(/p0 F1 /);
+    const d = await runCli('hes', ['decode', 'FE FE 68 00 36 19 00 00 00 68 91 18 33 32 34 33 63 69 33 33 89 35 33 33 4C 33 33 33 6B 33 33 33 4A 66 33 33 E9 16']);
+    expect(d.code).toBe(0);
+    expect(d.stdout).toMatch(/total 36\.3 kWh, T1 2\.56 kWh, T2 0\.19 kWh, T3 0\.38 kWh, T4 33\.17 kWh/);
+  });
+
+  it('encode gw376 builds a frame that decode reads back', async () => {
+    const e = await runCli('hes', ['encode', 'gw376', '--afn', '0D', '--fn', '161', '--pn', '1-2', '--date', '2026-11-21', '--area', '1101', '--terminal', '1234']);
+    expect(e.code, e.stderr).toBe(0);
+    const d = await runCli('hes', ['decode', e.stdout.trim(), '--json']);
+    const units = JSON.parse(d.stdout).decoded.units as Array<{ pn: number; fn: number; data: unknown }>;
+    expect(units).toMatchObject([
+      { pn: 1, fn: 161, data: { td: { year: 2026, month: 11, day: 21 } } },
+      { pn: 2, fn: 161, data: { td: { year: 2026, month: 11, day: 21 } } },
+    ]);
+  });
+});
