@@ -20,7 +20,8 @@
 import type { BinaryReader, BinaryWriter } from '../codec/cursor.js';
 import { DataError, EncodeError } from '../codec/errors.js';
 import { toHex } from '../codec/hex.js';
-import { FORMATS } from './formats.js';
+import { BCD_TO_INT } from '../codec/bcd.js';
+import { FORMATS, a2FromBytes, a3At, a4FromByte } from './formats.js';
 import type { FormatDef, FormatName, FormatValues } from './formats.js';
 import type { UnitContext, UnitLayout } from './registry.js';
 
@@ -289,10 +290,13 @@ class Emitter {
 
 const HELPERS = {
   readHex,
+  hexAt,
   writeHex,
   readText,
+  textAt,
   writeText,
   readBitset,
+  bitsetAt,
   writeBitset,
   bitValue,
   countMismatch,
@@ -310,28 +314,239 @@ function resolve(scope: Map<string, string>, path: string, label: string): strin
   return rest.length ? `${base}${rest.map((p) => `[${q(p)}]`).join('')}` : base;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Decoder generation
+//
+// Fixed-size nodes without custom parts are read "inline": at static offsets from a position held in
+// a local (`p0 = r.pos`), straight from `buf` (the reader's buffer) with `T` (its BCD table, bias folded
+// in) and `B` (its bias), so a run of fields costs no calls and one `r.pos` update. Bounds were checked
+// before (one `r.need` per run, as for the call-based nodes). Every other node reads through `r`.
+// The inline code computes exactly what the format readers of formats.ts return (test: formats.test.ts).
+
+/** BCD formats read as plain `bytes` BCD bytes scaled by 10^-decimals (sign in D7 of the last byte when signed). */
+const PLAIN_BCD = new Set<FormatName>(['A5', 'A6', 'A7', 'A8', 'A9', 'A10', 'A11', 'A13', 'A14', 'A22', 'A23', 'A25', 'A26', 'A27', 'A28']);
+
+/** BCD time formats: field names in wire order (least significant first) and in value order. */
+const TIME_FORMATS: Partial<Record<FormatName, readonly [wire: readonly string[], value: readonly string[]]>> = {
+  A15: [['minute', 'hour', 'day', 'month', 'year'], ['year', 'month', 'day', 'hour', 'minute']],
+  A16: [['second', 'minute', 'hour', 'day'], ['day', 'hour', 'minute', 'second']],
+  A17: [['minute', 'hour', 'day', 'month'], ['month', 'day', 'hour', 'minute']],
+  A18: [['minute', 'hour', 'day'], ['day', 'hour', 'minute']],
+  A19: [['minute', 'hour'], ['hour', 'minute']],
+  A20: [['day', 'month', 'year'], ['year', 'month', 'day']],
+  A21: [['month', 'year'], ['year', 'month']],
+  A24: [['hour', 'day'], ['day', 'hour']],
+};
+
+/** Whether a node can be read at a static offset (fixed size, no custom part). */
+function isInline(node: AnyNode): boolean {
+  switch (node.kind) {
+    case 'fmt':
+    case 'bits':
+    case 'bitset':
+      return true;
+    case 'bytes':
+      return node.size >= 0;
+    case 'struct':
+      return node.size >= 0 && node.fields.every(([, f]) => isInline(f));
+    case 'array':
+      return node.size >= 0 && isInline(node.of);
+    case 'custom':
+      return false;
+  }
+}
+
+/** `at + k` as source. */
+const plus = (at: string, k: number): string => (k === 0 ? at : `${at} + ${k}`);
+
+/** Emits consts for the bias-free bytes at at..at+n-1; returns their names. */
+function rawBytes(e: Emitter, at: string, n: number): string[] {
+  const names: string[] = [];
+  for (let k = 0; k < n; k++) {
+    const u = e.tmp('u');
+    e.line(`const ${u} = (buf[${plus(at, k)}] - B) & 255;`);
+    names.push(u);
+  }
+  return names;
+}
+
+/** Emits consts for the BCD values (0..99, -1 = not BCD) of the bytes at at..at+n-1. */
+function bcdBytes(e: Emitter, at: string, n: number): string[] {
+  const names: string[] = [];
+  for (let k = 0; k < n; k++) {
+    const x = e.tmp('x');
+    e.line(`const ${x} = T[buf[${plus(at, k)}]];`);
+    names.push(x);
+  }
+  return names;
+}
+
+/** Little-endian unsigned word of 1..4 bias-free bytes (as `r.u8/u16/u24/u32` compute it). */
+function word(u: readonly string[]): string {
+  if (u.length === 4) return `((${u[0]} | (${u[1]} << 8)) + (${u[2]} | (${u[3]} << 8)) * 65536)`;
+  return `(${u.map((x, k) => (k === 0 ? x : `(${x} << ${8 * k})`)).join(' | ')})`;
+}
+
+/** BCD digits (most significant first) as an integer expression: ((dN * 100 + …) * 100 + d0). */
+function bcdInt(digitsLsbFirst: readonly string[]): string {
+  let v = digitsLsbFirst[digitsLsbFirst.length - 1]!;
+  for (let k = digitsLsbFirst.length - 2; k >= 0; k--) v = `(${v} * 100 + ${digitsLsbFirst[k]})`;
+  return v;
+}
+
+/** Inline read of format `name` at `at`; returns the value expression. */
+function inlineFormat(e: Emitter, name: FormatName, at: string): string {
+  const def = FORMATS[name];
+  if (PLAIN_BCD.has(name)) {
+    const n = def.size;
+    const scale = def.decimals > 0 ? ` / ${10 ** def.decimals}` : '';
+    if (!def.signed) {
+      const d = bcdBytes(e, at, n);
+      return `((${d.join(' | ')}) < 0 ? null : ${bcdInt(d)}${scale})`;
+    }
+    const d = bcdBytes(e, at, n - 1);
+    const [top] = rawBytes(e, plus(at, n - 1), 1);
+    const msd = e.tmp('x');
+    e.line(`const ${msd} = ${e.dep(BCD_TO_INT)}[${top} & 127];`);
+    const all = [...d, msd];
+    return `((${all.join(' | ')}) < 0 ? null : (${top} & 128 ? -${bcdInt(all)} : ${bcdInt(all)})${scale})`;
+  }
+  const time = TIME_FORMATS[name];
+  if (time) {
+    const [wire, value] = time;
+    const d = bcdBytes(e, at, wire.length);
+    const of = (f: string): string => {
+      const x = d[wire.indexOf(f)]!;
+      return f === 'year' ? `2000 + ${x}` : x;
+    };
+    return `((${d.join(' | ')}) < 0 ? null : { ${value.map((f) => `${f}: ${of(f)}`).join(', ')} })`;
+  }
+  switch (name) {
+    case 'A1': {
+      const [ss, mm, hh, dd] = bcdBytes(e, at, 4);
+      const [wm] = rawBytes(e, plus(at, 4), 1);
+      const [yy] = bcdBytes(e, plus(at, 5), 1);
+      const mo = e.tmp('x');
+      e.line(`const ${mo} = ${e.dep(BCD_TO_INT)}[${wm} & 31];`);
+      return `((${ss} | ${mm} | ${hh} | ${dd} | ${yy} | ${mo}) < 0 ? null : { year: 2000 + ${yy}, month: ${mo}, day: ${dd}, hour: ${hh}, minute: ${mm}, second: ${ss}, weekday: ${wm} >> 5 })`;
+    }
+    case 'A2': {
+      const u = rawBytes(e, at, 2);
+      return `${e.dep(a2FromBytes)}(${u[0]}, ${u[1]})`;
+    }
+    case 'A3':
+      return `${e.dep(a3At)}(buf, ${at}, B)`;
+    case 'A4': {
+      const [u] = rawBytes(e, at, 1);
+      return `${e.dep(a4FromByte)}(${u})`;
+    }
+    case 'A12': {
+      const u = rawBytes(e, at, 6);
+      const bcd = e.dep(BCD_TO_INT);
+      const chars = [...u].reverse().flatMap((x) => [`48 + (${x} >> 4)`, `48 + (${x} & 15)`]);
+      return `((${u.map((x) => `${bcd}[${x}]`).join(' | ')}) < 0 ? null : ${e.dep(String.fromCharCode)}(${chars.join(', ')}))`;
+    }
+    case 'ip': {
+      const u = rawBytes(e, at, 4);
+      return `(${u.join(' + "." + ')})`;
+    }
+    case 'u8':
+    case 'u16':
+    case 'u24':
+    case 'u32':
+      return word(rawBytes(e, at, def.size));
+    default:
+      throw new Error(`no inline reader for format ${name}`);
+  }
+}
+
+/** Inline read of a fixed-size node (isInline) at `at + off`; returns the value expression. */
+function inlineNode(e: Emitter, node: AnyNode, at: string, off: number): string {
+  const here = plus(at, off);
+  switch (node.kind) {
+    case 'fmt':
+      return inlineFormat(e, node.def.name, here);
+    case 'bits': {
+      const b = e.tmp('b');
+      e.line(`const ${b} = ${word(rawBytes(e, here, node.size))};`);
+      const parts = node.bits.map(([name, lsb, len]) =>
+        len === 0
+          ? `${q(name)}: ((${b} >>> ${lsb}) & 1) === 1`
+          : `${q(name)}: ((${b} >>> ${lsb}) & ${len >= 32 ? 0xffffffff : 2 ** len - 1})${len >= 32 ? ' >>> 0' : ''}`,
+      );
+      return `{ ${parts.join(', ')} }`;
+    }
+    case 'bytes': {
+      if (node.text) return `${e.dep(HELPERS.textAt)}(buf, ${here}, ${node.size}, B)`;
+      if (node.size > 16) return `${e.dep(HELPERS.hexAt)}(buf, ${here}, ${node.size}, B)`;
+      const hx = e.dep(HEX_CODE);
+      const chars = rawBytes(e, here, node.size).flatMap((x) => [`${hx}[${x} >> 4]`, `${hx}[${x} & 15]`]);
+      return `${e.dep(String.fromCharCode)}(${chars.join(', ')})`;
+    }
+    case 'bitset':
+      return `${e.dep(HELPERS.bitsetAt)}(buf, ${here}, ${node.size}, ${node.base}, B)`;
+    case 'struct': {
+      const parts: string[] = [];
+      let k = off;
+      for (const [name, child] of node.fields) {
+        const v = e.tmp('v');
+        e.line(`const ${v} = ${inlineNode(e, child, at, k)};`);
+        parts.push(`${q(name)}: ${v}`);
+        k += child.size;
+      }
+      return `{ ${parts.join(', ')} }`;
+    }
+    case 'array': {
+      const a = e.tmp('a');
+      const i = e.tmp('i');
+      const p = e.tmp('p');
+      e.line(`const ${a} = [];`);
+      e.line(`for (let ${i} = 0; ${i} < ${node.count as number}; ${i}++) {`);
+      e.line(`const ${p} = ${here} + ${i} * ${node.of.size};`);
+      e.line(`${a}.push(${inlineNode(e, node.of, p, 0)});`);
+      e.line('}');
+      return a;
+    }
+    case 'custom':
+      throw new Error('custom nodes are not inline');
+  }
+}
+
 function decodeNode(e: Emitter, node: AnyNode, checked: boolean, label: string, scope: Map<string, string>): string {
   if (!checked && node.size > 0) {
     e.line(`r.need(${node.size}, ${q(label)});`);
     checked = true;
   }
+  if (node.kind !== 'struct' && isInline(node)) {
+    const p = e.tmp('p');
+    e.line(`const ${p} = r.pos;`);
+    e.line(`r.pos = ${p} + ${node.size};`);
+    return inlineNode(e, node, p, 0);
+  }
   switch (node.kind) {
-    case 'fmt':
-      return `${e.dep(node.def.read)}(r)`;
     case 'struct': {
       const inner = new Map<string, string>();
       const names: string[] = [];
       const fields = node.fields;
       let covered = 0; // bytes already bounds-checked ahead in a run of fixed fields
+      let run = ''; // local holding r.pos at the start of the current inline run ('' = none)
+      let runOff = 0;
+      const endRun = (): void => {
+        if (run) e.line(`r.pos = ${plus(run, runOff)};`);
+        run = '';
+      };
       for (let i = 0; i < fields.length; i++) {
         const [name, child] = fields[i]!;
         let childChecked = checked;
         if (!checked) {
           if (child.size >= 0 && covered === 0) {
-            let run = 0;
-            for (let j = i; j < fields.length && fields[j]![1].size >= 0; j++) run += fields[j]![1].size;
-            if (run > 0) e.line(`r.need(${run}, ${q(`${label}.${name}`)});`);
-            covered = run;
+            let need = 0;
+            for (let j = i; j < fields.length && fields[j]![1].size >= 0; j++) need += fields[j]![1].size;
+            if (need > 0) {
+              endRun();
+              e.line(`r.need(${need}, ${q(`${label}.${name}`)});`);
+            }
+            covered = need;
           }
           if (child.size >= 0) {
             childChecked = true;
@@ -339,10 +554,22 @@ function decodeNode(e: Emitter, node: AnyNode, checked: boolean, label: string, 
           } else covered = 0;
         }
         const v = e.tmp('v');
-        e.line(`const ${v} = ${decodeNode(e, child, childChecked, `${label}.${name}`, inner)};`);
+        if (childChecked && isInline(child)) {
+          if (!run) {
+            run = e.tmp('p');
+            runOff = 0;
+            e.line(`const ${run} = r.pos;`);
+          }
+          e.line(`const ${v} = ${inlineNode(e, child, run, runOff)};`);
+          runOff += child.size;
+        } else {
+          endRun();
+          e.line(`const ${v} = ${decodeNode(e, child, childChecked, `${label}.${name}`, inner)};`);
+        }
         inner.set(name, v);
         names.push(`${q(name)}: ${v}`);
       }
+      endRun();
       return `{ ${names.join(', ')} }`;
     }
     case 'array': {
@@ -363,39 +590,43 @@ function decodeNode(e: Emitter, node: AnyNode, checked: boolean, label: string, 
         elemChecked = true;
       }
       e.line(`const ${a} = [];`);
+      if (elemChecked && isInline(node.of)) {
+        const p = e.tmp('p');
+        const at = e.tmp('p');
+        e.line(`const ${p} = r.pos;`);
+        e.line(`r.pos = ${p} + ${c} * ${node.of.size};`);
+        e.line(`for (let ${i} = 0; ${i} < ${c}; ${i}++) {`);
+        e.line(`const ${at} = ${p} + ${i} * ${node.of.size};`);
+        e.line(`${a}.push(${inlineNode(e, node.of, at, 0)});`);
+        e.line('}');
+        return a;
+      }
       e.line(`for (let ${i} = 0; ${i} < ${c}; ${i}++) {`);
       const v = decodeNode(e, node.of, elemChecked, `${label}[]`, new Map());
       e.line(`${a}.push(${v});`);
       e.line('}');
       return a;
     }
-    case 'bits': {
-      const b = e.tmp('b');
-      const read = ['', 'r.u8()', 'r.u16()', 'r.u24()', 'r.u32()'][node.size]!;
-      e.line(`const ${b} = ${read};`);
-      const parts = node.bits.map(([name, lsb, len]) =>
-        len === 0
-          ? `${q(name)}: ((${b} >>> ${lsb}) & 1) === 1`
-          : `${q(name)}: ((${b} >>> ${lsb}) & ${len >= 32 ? 0xffffffff : 2 ** len - 1})${len >= 32 ? ' >>> 0' : ''}`,
-      );
-      return `{ ${parts.join(', ')} }`;
-    }
     case 'bytes': {
       let n: string;
-      if (typeof node.count === 'number') n = String(node.count);
-      else if (node.count === REST) n = '(r.end - r.pos)';
+      if (node.count === REST) n = '(r.end - r.pos)';
       else {
         n = e.tmp('n');
-        e.line(`const ${n} = ${resolve(scope, node.count, label)};`);
+        e.line(`const ${n} = ${resolve(scope, node.count as string, label)};`);
         e.line(`r.need(${n}, ${q(label)});`);
       }
       return `${e.dep(node.text ? HELPERS.readText : HELPERS.readHex)}(r, ${n})`;
     }
-    case 'bitset':
-      return `${e.dep(HELPERS.readBitset)}(r, ${node.size}, ${node.base})`;
     case 'custom':
       return `${e.dep(node.decode)}(r, ctx)`;
+    default:
+      throw new Error(`unexpected ${node.kind} node`);
   }
+}
+
+/** Source of a decoder: the locals every decoder starts with, then the generated lines. */
+function decoderBody(e: Emitter, result: string): string {
+  return `const buf = r.buf, T = r.bcdTable, B = r.bias;\n${e.lines.join('\n')}\nreturn ${result};`;
 }
 
 function encodeNode(e: Emitter, node: AnyNode, v: string, label: string, scope: Map<string, string>): void {
@@ -474,7 +705,7 @@ type EncodeFn<T> = (w: BinaryWriter, v: T, ctx: UnitContext) => void;
 export function compile<T>(node: Node<T>, label: string): CompiledLayout<T> {
   const d = new Emitter();
   const result = decodeNode(d, node, false, label, new Map());
-  const decodeSrc = `${d.prelude()}\nreturn function decode(r, ctx) {\n${d.lines.join('\n')}\nreturn ${result};\n};`;
+  const decodeSrc = `${d.prelude()}\nreturn function decode(r, ctx) {\n${decoderBody(d, result)}\n};`;
   const en = new Emitter();
   encodeNode(en, node, 'value', label, new Map());
   const encodeSrc = `${en.prelude()}\nreturn function encode(w, value, ctx) {\n${en.lines.join('\n')}\n};`;
@@ -494,5 +725,5 @@ export function generatedSource(node: AnyNode, label = 'unit'): { decode: string
   const res = decodeNode(d, node, false, label, new Map());
   const en = new Emitter();
   encodeNode(en, node, 'value', label, new Map());
-  return { decode: `${d.lines.join('\n')}\nreturn ${res};`, encode: en.lines.join('\n') };
+  return { decode: decoderBody(d, res), encode: en.lines.join('\n') };
 }

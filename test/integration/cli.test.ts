@@ -98,7 +98,7 @@ describe('hes input errors exit 2 with a message saying what is wrong', () => {
     [['meter', 'read', '--tcp', 'localhost', '--address', '000000193600', '--di', '00010000'], /is not host:port/],
     [['meter', 'read', '--address', '000000193600', '--di', '00010000'], /--serial <path> or --tcp/],
     [['encode', 'gw376', '--afn', '0D', '--fn', '161', '--pn', '1-8', '--area', '1101', '--terminal', '1234'], /needs unit data/],
-    [['encode', 'gw376', '--afn', '0D', '--fn', '161', '--pn', '1-8', '--date', '2026-13-01', '--area', '1101', '--terminal', '1234'], /month/],
+    [['encode', 'gw376', '--afn', '0D', '--fn', '161', '--pn', '1-8', '--date', '2026-13-01', '--area', '1101', '--terminal', '1234'], /'2026-13-01' is not a date/],
   ];
   for (const [args, message] of cases) {
     it(args.join(' '), async () => {
