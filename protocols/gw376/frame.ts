@@ -13,6 +13,7 @@
  * 2004-era protocol (one public terminal header documents "01 = 本规约使用(04规约)"); accepted only on
  * request (`acceptLegacyId`). 0 is forbidden and 3 reserved.
  */
+import { BCD_TO_INT } from '../codec/bcd.js';
 import { BinaryReader } from '../codec/cursor.js';
 import { EncodeError, FrameError } from '../codec/errors.js';
 import { toHex } from '../codec/hex.js';
@@ -236,7 +237,7 @@ export class Gw376Frame {
   }
   /** Administrative area code as 4 characters, high byte first ("0171" for bytes 71 01). */
   get a1(): string {
-    return (this.a1Text ??= a1ToString(this.a1Raw));
+    return (this.a1Text ??= A1_TEXT[this.a1Raw] ??= a1ToString(this.a1Raw));
   }
   /** Master station address MSA 0..127 (A3 D7..D1). */
   get msa(): number {
@@ -450,11 +451,10 @@ export function finishFrame(out: Buffer, start: number, end: number, protocolId 
 
 /** Reads Tp at `at`: PFC, A.16 send time, delay. */
 export function readTp(buf: Buffer, at: number): TimeLabel {
-  const r = new BinaryReader(buf, at + 1, at + 5);
-  const second = r.bcdByte();
-  const minute = r.bcdByte();
-  const hour = r.bcdByte();
-  const day = r.bcdByte();
+  const second = BCD_TO_INT[buf[at + 1]!]!;
+  const minute = BCD_TO_INT[buf[at + 2]!]!;
+  const hour = BCD_TO_INT[buf[at + 3]!]!;
+  const day = BCD_TO_INT[buf[at + 4]!]!;
   const ok = second >= 0 && minute >= 0 && hour >= 0 && day >= 0;
   return { pfc: buf[at]!, sendTime: ok ? { day, hour, minute, second } : null, delayMinutes: buf[at + 5]! };
 }
@@ -500,6 +500,9 @@ export function tpExpired(tp: TimeLabel, now: Date): boolean {
 export function a1ToString(raw: number): string {
   return HEX4[raw >> 8]! + HEX4[raw & 0xff]!;
 }
+
+/** A1 strings already built, by raw value 0..FFFFH (a head-end sees few distinct area codes). */
+const A1_TEXT: (string | undefined)[] = new Array<string | undefined>(0x10000);
 
 export function a1FromString(a1: string): number {
   let v = -1;

@@ -9,15 +9,33 @@
  * (`raw: true`) with its DA/DT and the reason — never an error. A known Fn whose bytes do not fit its
  * layout throws a DataError carrying the whole frame's hex.
  */
-import { BinaryWriter } from '../codec/cursor.js';
+import { BinaryReader, BinaryWriter } from '../codec/cursor.js';
 import { DataError, EncodeError, ProtocolError } from '../codec/errors.js';
 import { toHex } from '../codec/hex.js';
 import type { DataId } from './data-id.js';
-import { daOfPns, dataId, dtOfFns, fnsOfDt, groupDataIds, pnsOfDa } from './data-id.js';
+import { daOfPns, dataId, dtOfFns, groupDataIds, pnsOfDa } from './data-id.js';
 import type { DecodeOptions, EncodeOptions, FrameHeader, Revision } from './frame.js';
-import { Gw376Frame, PROTOCOL_ID, auxLength, decodeFrame, finishFrame, writeAux, writeHeader } from './frame.js';
+import {
+  C_DIR,
+  C_FCB_ACD,
+  C_FCV,
+  C_FUNC,
+  C_PRM,
+  Gw376Frame,
+  PROTOCOL_ID,
+  PW_LEN,
+  SEQ_CON,
+  SEQ_FIN,
+  SEQ_FIR,
+  SEQ_NO,
+  auxLength,
+  decodeFrame,
+  finishFrame,
+  writeAux,
+  writeHeader,
+} from './frame.js';
 import type { Direction, FnEntry, UnitContext, UnitLayout } from './registry.js';
-import { lookupFn } from './registry.js';
+import { dtPlan, lookupFn } from './registry.js';
 
 /** One (pn, fn) block of a known Fn. `data` is undefined for Fns that carry only DA/DT in this direction. */
 export interface KnownUnit {
@@ -55,69 +73,74 @@ export interface Gw376Message extends FrameHeader {
 /** Decodes bytes (or an already validated frame) into a message. */
 export function decodeMessage(input: Buffer | Gw376Frame, opts?: DecodeOptions): Gw376Message {
   const f = input instanceof Gw376Frame ? input : decodeFrame(input, 0, input.length, opts);
+  const c = f.control;
+  const seq = f.seqByte;
+  const a3 = f.a3;
   const msg: Gw376Message = {
     revision: f.revision,
     protocolId: f.protocolId,
-    dir: f.dir,
-    prm: f.prm,
-    fcbAcd: f.fcbAcd,
-    fcv: f.fcv,
-    func: f.func,
+    dir: c & C_DIR ? 'up' : 'down',
+    prm: (c & C_PRM) !== 0,
+    fcbAcd: (c & C_FCB_ACD) !== 0,
+    fcv: (c & C_FCV) !== 0,
+    func: c & C_FUNC,
     a1: f.a1,
     a2: f.a2,
-    msa: f.msa,
-    group: f.group,
+    msa: a3 >> 1,
+    group: (a3 & 1) !== 0,
     afn: f.afn,
-    seq: f.seq,
-    fir: f.fir,
-    fin: f.fin,
-    con: f.con,
+    seq: seq & SEQ_NO,
+    fir: (seq & SEQ_FIR) !== 0,
+    fin: (seq & SEQ_FIN) !== 0,
+    con: (seq & SEQ_CON) !== 0,
     units: decodeUnits(f),
   };
-  if (f.pwAt >= 0) msg.pw = Buffer.from(f.buf.subarray(f.pwAt, f.pwAt + 16));
+  if (f.pwAt >= 0) msg.pw = copyBytes(f.buf, f.pwAt, PW_LEN);
   if (f.ecAt >= 0) msg.ec = f.ec;
   if (f.tpAt >= 0) msg.tp = f.tp;
   if (f.auxShortfall) msg.auxShortfall = true;
   return msg;
 }
 
+/** A new Buffer holding `buf[at, at + n)` (what `Buffer.from(buf.subarray(…))` gives, without the view). */
+function copyBytes(buf: Buffer, at: number, n: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) out[i] = buf[at + i]!;
+  return out;
+}
+
 /** Decodes the data units of a frame. */
 export function decodeUnits(f: Gw376Frame): MessageUnit[] {
   const units: MessageUnit[] = [];
-  const r = f.reader();
+  const buf = f.buf;
   const end = f.dataEnd;
+  const r = new BinaryReader(buf, f.dataStart, end);
   const dir = f.dir;
   const afn = f.afn;
   let block = 0;
   while (r.pos < end) {
     const idAt = r.pos;
     if (end - idAt < 4) {
-      units.push({ raw: true, reason: 'short-data-id', pns: [], fns: [], bytes: f.buf.subarray(idAt, end), block });
+      units.push({ raw: true, reason: 'short-data-id', pns: [], fns: [], bytes: buf.subarray(idAt, end), block });
       break;
     }
-    const da = r.u16();
-    const dt = r.u16();
+    const da = buf[idAt]! | (buf[idAt + 1]! << 8);
+    const dt = buf[idAt + 2]! | (buf[idAt + 3]! << 8);
+    r.pos = idAt + 4;
     const pns = pnsOfDa(da);
-    const fns = fnsOfDt(dt);
+    const plan = dtPlan(afn, dir, dt);
+    const fns = plan.fns;
     if (pns.length === 0 || fns.length === 0) {
-      units.push({ raw: true, reason: 'invalid-data-id', da, dt, pns, fns, bytes: f.buf.subarray(idAt, end), block });
+      units.push({ raw: true, reason: 'invalid-data-id', da, dt, pns, fns: fns.slice(), bytes: buf.subarray(idAt, end), block });
       break;
     }
-    const layouts: (UnitLayout<unknown> | undefined)[] = [];
-    let unknown = false;
-    for (const fn of fns) {
-      const e = lookupFn(afn, fn);
-      if (!e) {
-        unknown = true;
-        break;
-      }
-      layouts.push(layoutOf(e, dir));
-    }
-    if (unknown) {
-      units.push({ raw: true, reason: 'unknown-fn', da, dt, pns, fns, bytes: f.buf.subarray(idAt, end), block });
+    if (!plan.known) {
+      units.push({ raw: true, reason: 'unknown-fn', da, dt, pns, fns: fns.slice(), bytes: buf.subarray(idAt, end), block });
       break;
     }
-    for (const pn of pns) {
+    const layouts = plan.layouts;
+    for (let k = 0; k < pns.length; k++) {
+      const pn = pns[k]!;
       for (let i = 0; i < fns.length; i++) {
         const fn = fns[i]!;
         const layout = layouts[i];

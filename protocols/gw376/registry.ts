@@ -7,6 +7,7 @@
  * in the AFN's file under `afn/` and one test.
  */
 import type { BinaryReader, BinaryWriter } from '../codec/cursor.js';
+import { fnsOfDt } from './data-id.js';
 
 /** Frame direction: `down` = master → terminal (DIR=0), `up` = terminal → master (DIR=1). */
 export type Direction = 'down' | 'up';
@@ -74,6 +75,42 @@ export function registerFns(list: readonly FnEntry[]): void {
     if (entries.has(k)) throw new Error(`duplicate 376.1 registry entry AFN${e.afn.toString(16)} F${e.fn}`);
     entries.set(k, e);
   }
+  dtPlans.clear();
+}
+
+/**
+ * What one DT of one AFN and direction stands for, resolved once and cached (the message layer's
+ * per-unit lookup): its Fns in ascending order and each Fn's layout for that direction (undefined
+ * when the Fn carries only DA/DT). `known` is false when a Fn of the DT is not registered; `fns` is
+ * empty when the DT addresses no Fn. The arrays are shared: copy them before handing them out.
+ */
+export interface DtPlan {
+  readonly fns: readonly number[];
+  readonly layouts: readonly (UnitLayout<unknown> | undefined)[];
+  readonly known: boolean;
+}
+
+const dtPlans = new Map<number, DtPlan>();
+
+export function dtPlan(afn: number, dir: Direction, dt: number): DtPlan {
+  const k = (afn << 17) | (dir === 'up' ? 0x10000 : 0) | dt;
+  let plan = dtPlans.get(k);
+  if (plan === undefined) {
+    const fns = fnsOfDt(dt);
+    const layouts: (UnitLayout<unknown> | undefined)[] = [];
+    let known = true;
+    for (const fn of fns) {
+      const e = lookupFn(afn, fn);
+      if (!e) {
+        known = false;
+        break;
+      }
+      layouts.push((dir === 'down' ? e.down : e.up) as UnitLayout<unknown> | undefined);
+    }
+    plan = { fns, layouts, known };
+    dtPlans.set(k, plan);
+  }
+  return plan;
 }
 
 export function lookupFn(afn: number, fn: number): FnEntry | undefined {

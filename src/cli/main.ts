@@ -7,7 +7,6 @@ import { createLogger } from '../logger.js';
 import { registerDecode } from './decode.js';
 import { registerMeter } from './meter.js';
 import { registerEncode } from './encode.js';
-import { registerDemo } from './demo.js';
 import { describeError, exitCodeFor } from './errors.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -23,7 +22,6 @@ export async function main(argv: string[]): Promise<number> {
   registerDecode(program, out);
   registerEncode(program, out);
   registerMeter(program, out, log);
-  registerDemo(program, out, log);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -129,3 +129,24 @@ describe('hes input errors exit 2 with a message saying what is wrong', () => {
     ]);
   });
 });
+
+describe('npm start', () => {
+  it('runs simulated meters on a virtual line and prints one round of readings', async () => {
+    requireSocat();
+    const { spawn } = await import('node:child_process');
+    const path = await import('node:path');
+    const root = path.resolve(import.meta.dirname, '../..');
+    const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const c = spawn(path.join(root, 'node_modules/.bin/tsx'), ['scripts/start.ts', '--rounds', '1', '--meters', '2'], { cwd: root });
+      let out = '';
+      let err = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      c.on('close', (code) => resolve({ code, out, err }));
+    });
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/2 simulated DL\/T 645 meter\(s\) on serial/);
+    expect(r.out.match(/forward active energy block \(total \+ tariffs\): total [\d.]+ kWh/g)).toHaveLength(2);
+    expect(r.out).not.toMatch(/ERROR/);
+  });
+});

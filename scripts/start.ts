@@ -1,24 +1,27 @@
 /**
- * `hes demo` (what `npm start` runs until the head-end proper exists): starts simulated DL/T 645 meters
- * on a virtual RS-485 line (socat pty pair; TCP when socat cannot be had), then reads every meter's
- * energy, voltages, power and relay status each round through the same client `hes meter read` uses.
+ * `npm start`: the composition root that runs the head-end against simulated devices. It is the one
+ * place that wires `simulators` to `src` (the head-end itself never imports simulators).
+ *
+ * Today it starts simulated DL/T 645 meters on a virtual RS-485 line (socat pty pair; TCP when socat
+ * cannot be had) and reads every meter's energy, voltages, power and relay status each round through
+ * the same client `hes meter read` uses. Later issues start the FEP, scheduler and APIs here with a
+ * simulated concentrator fleet.
+ *   npm start -- [--meters n] [--rounds n] [--interval s] [--tcp] [--config file]
  */
-import type { Command } from 'commander';
-import { openPtyPair, socatAvailable, type PtyPair } from '../../drivers/pty-pair.js';
-import { runMeterSimulator, type MeterSimulatorHandle } from '../../simulators/meter/index.js';
-import { loadConfig } from '../config/load.js';
-import { openMeterChannel, type MeterChannel } from '../meter/channel.js';
-import type { Logger } from '../logger.js';
-import { InputError } from '../errors.js';
-import { renderValue } from './format.js';
-import { describeError } from './errors.js';
+import { Command, CommanderError } from 'commander';
+import { openPtyPair, socatAvailable, type PtyPair } from '../drivers/pty-pair.js';
+import { runMeterSimulator, type MeterSimulatorHandle } from '../simulators/meter/index.js';
+import { loadConfig } from '../src/config/load.js';
+import { openMeterChannel, type MeterChannel } from '../src/meter/channel.js';
+import { createLogger, type Logger } from '../src/logger.js';
+import { InputError } from '../src/errors.js';
+import { renderValue } from '../src/cli/format.js';
+import { describeError, exitCodeFor } from '../src/cli/errors.js';
 
 const DEMO_DIS = ['0001FF00', '0201FF00', '02030000', '04000503'];
 
-export function registerDemo(program: Command, out: (s: string) => void, log: Logger): void {
+function registerStart(program: Command, out: (s: string) => void, log: Logger): void {
   program
-    .command('demo')
-    .description('simulated meter bus read by the head-end (what `npm start` runs)')
     .option('--meters <n>', 'number of simulated meters (default from config demo.meters)')
     .option('--rounds <n>', 'stop after n reading rounds (default: run until Ctrl-C)')
     .option('--interval <s>', 'seconds between rounds (default from config demo.intervalS)')
@@ -85,4 +88,16 @@ export function registerDemo(program: Command, out: (s: string) => void, log: Lo
 async function sleepUnless(ms: number, stopped: () => boolean): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end && !stopped()) await new Promise((r) => setTimeout(r, Math.min(200, end - Date.now())));
+}
+
+const program = new Command('start').description('OpenHES with simulated devices (npm start)').exitOverride();
+registerStart(program, (s) => process.stdout.write(`${s}\n`), createLogger('start', process.env.HES_LOG_LEVEL ?? 'warn'));
+try {
+  await program.parseAsync(process.argv.slice(2), { from: 'user' });
+} catch (e) {
+  if (e instanceof CommanderError) process.exitCode = e.exitCode === 0 ? 0 : 2;
+  else {
+    process.stderr.write(`start: ${describeError(e)}\n`);
+    process.exitCode = exitCodeFor(e);
+  }
 }
