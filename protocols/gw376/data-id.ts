@@ -106,18 +106,24 @@ export function dataId(da: number, dt: number): DataId {
  * gives fewer units). Duplicates are dropped. Units come out in order of first appearance of their bucket.
  */
 export function groupDataIds(pairs: readonly { pn: number; fn: number }[]): DataId[] {
-  // bucket key -> 8x8 bit matrix: rows[pointBit] = Fn bitmap
-  const buckets = new Map<string, { da2: number; pnSpecial: number; dt2: number; rows: number[] }>();
-  for (const { pn, fn } of pairs) {
-    const da = daOfPn(pn);
-    const dt = dtOfFn(fn);
-    const special = da >> 8 === 0; // p0 or all-points: never merged with real points
-    const key = special ? `s${da}:${dt >> 8}` : `${da >> 8}:${dt >> 8}`;
-    let b = buckets.get(key);
+  // bucket key -> 8x8 bit matrix: rows[pointBit] = Fn bitmap. Keys: (DA2 << 5 | DT2) for real points,
+  // 1 << 20 | DA << 5 | DT2 for p0 / all-points (never merged with real points).
+  const buckets = new Map<number, Bucket>();
+  let lastKey = -1;
+  let last: Bucket | undefined;
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i]!;
+    const da = daOfPn(pair.pn);
+    const dt = dtOfFn(pair.fn);
+    const special = da >> 8 === 0;
+    const key = special ? (1 << 20) | (da << 5) | (dt >> 8) : ((da >> 8) << 5) | (dt >> 8);
+    let b = key === lastKey ? last : buckets.get(key);
     if (!b) {
       b = { da2: da >> 8, pnSpecial: special ? da : -1, dt2: dt >> 8, rows: [0, 0, 0, 0, 0, 0, 0, 0] };
       buckets.set(key, b);
     }
+    lastKey = key;
+    last = b;
     const row = special ? 0 : 31 - Math.clz32(da & 0xff);
     b.rows[row]! |= dt & 0xff;
   }
@@ -129,23 +135,41 @@ export function groupDataIds(pairs: readonly { pn: number; fn: number }[]): Data
       out.push(dataId(b.pnSpecial, dtBase | b.rows[0]!));
       continue;
     }
-    // Partition by identical Fn bitmaps (rows) or identical point bitmaps (columns).
-    const byRow = new Map<number, number>(); // fn bitmap -> point bitmap
-    const byCol = new Map<number, number>(); // point bitmap -> fn bitmap
+    // Partition by identical Fn bitmaps (rows) or identical point bitmaps (columns), in order of first appearance.
+    const rowFns: number[] = []; // distinct Fn bitmaps …
+    const rowPts: number[] = []; // … and the points having each
+    const colPts: number[] = []; // distinct point bitmaps …
+    const colFns: number[] = []; // … and the Fns having each
     for (let r = 0; r < 8; r++) {
       const fnBits = b.rows[r]!;
-      if (fnBits) byRow.set(fnBits, (byRow.get(fnBits) ?? 0) | (1 << r));
+      if (fnBits) addBits(rowFns, rowPts, fnBits, 1 << r);
     }
     for (let c = 0; c < 8; c++) {
       let ptBits = 0;
       for (let r = 0; r < 8; r++) if (b.rows[r]! & (1 << c)) ptBits |= 1 << r;
-      if (ptBits) byCol.set(ptBits, (byCol.get(ptBits) ?? 0) | (1 << c));
+      if (ptBits) addBits(colPts, colFns, ptBits, 1 << c);
     }
-    if (byRow.size <= byCol.size) {
-      for (const [fnBits, ptBits] of byRow) out.push(dataId(daBase | ptBits, dtBase | fnBits));
+    if (rowFns.length <= colPts.length) {
+      for (let k = 0; k < rowFns.length; k++) out.push(dataId(daBase | rowPts[k]!, dtBase | rowFns[k]!));
     } else {
-      for (const [ptBits, fnBits] of byCol) out.push(dataId(daBase | ptBits, dtBase | fnBits));
+      for (let k = 0; k < colPts.length; k++) out.push(dataId(daBase | colPts[k]!, dtBase | colFns[k]!));
     }
   }
   return out;
+}
+
+interface Bucket {
+  da2: number;
+  pnSpecial: number;
+  dt2: number;
+  rows: number[];
+}
+
+/** ORs `bit` into the value kept for `key` (appending the key when new). */
+function addBits(keys: number[], values: number[], key: number, bit: number): void {
+  const i = keys.indexOf(key);
+  if (i < 0) {
+    keys.push(key);
+    values.push(bit);
+  } else values[i]! |= bit;
 }

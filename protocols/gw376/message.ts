@@ -105,7 +105,8 @@ export function decodeMessage(input: Buffer | Gw376Frame, opts?: DecodeOptions):
 /** A new Buffer holding `buf[at, at + n)` (what `Buffer.from(buf.subarray(…))` gives, without the view). */
 function copyBytes(buf: Buffer, at: number, n: number): Buffer {
   const out = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) out[i] = buf[at + i]!;
+  if (n > 64) buf.copy(out, 0, at, at + n);
+  else for (let i = 0; i < n; i++) out[i] = buf[at + i]!;
   return out;
 }
 
@@ -187,26 +188,39 @@ function unitError(f: Gw376Frame, ctx: UnitContext, e: unknown): DataError {
   return err;
 }
 
+/** Scratch writer reused by `encodeMessage` (frames are written there, then copied out at their exact size). */
+let scratch: BinaryWriter | undefined = new BinaryWriter(512);
+
 /** Encodes a message. The result may be a view of a larger buffer. */
 export function encodeMessage(msg: Gw376Message, opts?: EncodeOptions): Buffer {
-  const w = new BinaryWriter(64 + auxLength(msg));
-  w.fill(14, 0);
-  writeUnits(w, msg);
-  const auxAt = w.pos;
-  w.fill(auxLength(msg) + 2, 0);
-  const out = w.buf;
-  writeHeader(out, 0, msg);
-  writeAux(out, auxAt, msg);
-  finishFrame(out, 0, w.pos, msg.protocolId ?? PROTOCOL_ID, opts?.maxUserLength);
-  return w.finish();
+  const auxLen = auxLength(msg);
+  // A layout encoder may itself encode a message: only the outermost call uses the scratch writer.
+  const w = scratch ?? new BinaryWriter(64 + auxLen);
+  scratch = undefined;
+  try {
+    w.pos = 0;
+    w.fill(14, 0);
+    writeUnits(w, msg);
+    const auxAt = w.pos;
+    w.fill(auxLen + 2, 0);
+    const out = w.buf;
+    writeHeader(out, 0, msg);
+    writeAux(out, auxAt, msg);
+    finishFrame(out, 0, w.pos, msg.protocolId ?? PROTOCOL_ID, opts?.maxUserLength);
+    return copyBytes(out, 0, w.pos);
+  } finally {
+    if (w.buf.length <= 0x10000) scratch = w;
+  }
 }
 
 /** Writes the data units of `msg` (DA/DT + data) at the writer's position. */
 export function writeUnits(w: BinaryWriter, msg: Gw376Message): void {
   const units = msg.units;
-  const withBlocks = units.length > 0 && units.every((u) => u.block !== undefined);
+  const n = units.length;
+  let withBlocks = n > 0;
+  for (let k = 0; k < n && withBlocks; k++) withBlocks = units[k]!.block !== undefined;
   let i = 0;
-  while (i < units.length) {
+  while (i < n) {
     const u = units[i]!;
     if (u.raw) {
       w.raw(u.bytes);
@@ -215,13 +229,14 @@ export function writeUnits(w: BinaryWriter, msg: Gw376Message): void {
     }
     let j = i + 1;
     if (withBlocks) {
-      while (j < units.length && !units[j]!.raw && units[j]!.block === u.block) j++;
+      while (j < n && !units[j]!.raw && units[j]!.block === u.block) j++;
       const run = units.slice(i, j) as KnownUnit[];
       writeBlock(w, msg, blockId(run), run);
     } else {
-      while (j < units.length && !units[j]!.raw) j++;
+      while (j < n && !units[j]!.raw) j++;
       const run = units.slice(i, j) as KnownUnit[];
-      for (const id of groupDataIds(run)) writeBlock(w, msg, id, run);
+      const ids = groupDataIds(run);
+      for (let k = 0; k < ids.length; k++) writeBlock(w, msg, ids[k]!, run);
     }
     i = j;
   }
@@ -240,18 +255,36 @@ function blockId(run: KnownUnit[]): DataId {
 function writeBlock(w: BinaryWriter, msg: Gw376Message, id: DataId, run: KnownUnit[]): void {
   w.u16(id.da).u16(id.dt);
   const dir = msg.dir;
-  for (const pn of id.pns) {
-    for (const fn of id.fns) {
-      const u = run.find((x) => x.pn === pn && x.fn === fn);
+  const afn = msg.afn;
+  const revision = msg.revision ?? 2009;
+  const plan = dtPlan(afn, dir, id.dt);
+  const pns = id.pns;
+  const fns = id.fns;
+  for (let p = 0; p < pns.length; p++) {
+    const pn = pns[p]!;
+    for (let k = 0; k < fns.length; k++) {
+      const fn = fns[k]!;
+      let u: KnownUnit | undefined;
+      for (let x = 0; x < run.length; x++) {
+        const c = run[x]!;
+        if (c.pn === pn && c.fn === fn) {
+          u = c;
+          break;
+        }
+      }
       if (!u) throw new EncodeError('units', `no unit for p${pn} F${fn}`);
-      const e = lookupFn(msg.afn, fn);
-      if (!e) throw new EncodeError('units', `AFN${msg.afn.toString(16)} F${fn} is not registered; send it as a raw unit`);
-      const layout = layoutOf(e, dir);
+      let layout: UnitLayout<unknown> | undefined;
+      if (plan.known && plan.fns[k] === fn) layout = plan.layouts[k];
+      else {
+        const e = lookupFn(afn, fn);
+        if (!e) throw new EncodeError('units', `AFN${afn.toString(16)} F${fn} is not registered; send it as a raw unit`);
+        layout = layoutOf(e, dir);
+      }
       if (!layout) {
-        if (u.data !== undefined) throw new EncodeError('units', `AFN${msg.afn.toString(16)} F${fn} carries no data ${dir}`);
+        if (u.data !== undefined) throw new EncodeError('units', `AFN${afn.toString(16)} F${fn} carries no data ${dir}`);
         continue;
       }
-      layout.encode(w, u.data, { afn: msg.afn, fn, pn, dir, revision: msg.revision ?? 2009 });
+      layout.encode(w, u.data, { afn, fn, pn, dir, revision });
     }
   }
 }

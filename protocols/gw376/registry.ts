@@ -93,7 +93,7 @@ export interface DtPlan {
 const dtPlans = new Map<number, DtPlan>();
 
 export function dtPlan(afn: number, dir: Direction, dt: number): DtPlan {
-  const k = (afn << 17) | (dir === 'up' ? 0x10000 : 0) | dt;
+  const k = (afn << 17) | (dir === 'down' ? 0 : 0x10000) | dt;
   let plan = dtPlans.get(k);
   if (plan === undefined) {
     const fns = fnsOfDt(dt);
