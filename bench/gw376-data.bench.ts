@@ -1,20 +1,32 @@
 /**
  * Q/GDW 376.1 data-unit throughput (run: npx tsx bench/gw376-data.bench.ts). Whole frames through the
- * message layer: decode of AFN0C F25 replies, AFN0D F1 replies, AFN04 F10 frames; encode of AFN0D F161
- * requests for 8 Pn. Each case runs ≥ 1 s after warm-up and prints `name: N ops/s`.
+ * message layer (`decodeMessage` / `encodeMessage`, every value converted): decode of AFN0C F25 replies,
+ * AFN0D F1 replies, AFN04 F10 frames (one and two meter records); encode of AFN0D F161 requests for
+ * 8 Pn. The `unit …` cases time the generated layouts alone (no frame/message layer). Each case runs
+ * ≥ 1.5 s after warm-up (bench/harness.ts) and prints `name: N ops/s`.
  */
 import '../protocols/gw376/afn/afn04-set-params.js';
 import '../protocols/gw376/afn/afn0c-realtime.js';
 import '../protocols/gw376/afn/afn0d-history.js';
 import { decodeMessage, encodeMessage } from '../protocols/gw376/message.js';
-import type { Gw376Message } from '../protocols/gw376/message.js';
-import { measure } from './harness.js';
+import type { Gw376Message, KnownUnit } from '../protocols/gw376/message.js';
+import { header, measure } from './harness.js';
 import { BinaryReader } from '../protocols/codec/cursor.js';
 import { lookupFn } from '../protocols/gw376/registry.js';
 
-function bench(name: string, fn: () => unknown): void {
-  measure(name, fn, { minMs: 1000, batch: 1000 });
+const bench = (name: string, fn: () => unknown): void => {
+  measure(name, fn, { batch: 1000 });
+};
+
+/** Sanity: the frame decodes back to the message's unit values. */
+function check(frame: Buffer, msg: Gw376Message): void {
+  const back = decodeMessage(frame).units.map((u) => (u as KnownUnit).data);
+  if (JSON.stringify(back) !== JSON.stringify(msg.units.map((u) => (u as KnownUnit).data))) {
+    throw new Error(`AFN${msg.afn} frame does not decode to its values`);
+  }
 }
+
+header('Q/GDW 376.1 data units');
 
 // A reply template (AFN0C F129 capture) whose header we reuse.
 const tpl = decodeMessage(Buffer.from('68C600C600688871012208020CA2010101101816280818040001000000EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE0239191628008C16', 'hex'));
@@ -41,19 +53,21 @@ const meter = (i: number) => ({
   password: '000000000000', tariffs: { count: 4, reserved: 0 }, digits: { decimal: 1, integer: 2, reserved: 0 },
   collector: '000000000000', userClass: { small: 1, big: 2 },
 });
-const msg04: Gw376Message = {
-  ...tpl,
-  dir: 'down',
-  prm: true,
-  fcbAcd: false,
-  func: 10,
-  afn: 0x04,
-  pw: Buffer.alloc(16),
-  ec: undefined,
-  tp: undefined,
-  units: [{ pn: 0, fn: 10, data: { n: 1, meters: [meter(1)] } }],
-} as Gw376Message;
-const frame04 = encodeMessage(msg04);
+const msg04 = (n: number): Gw376Message =>
+  ({
+    ...tpl,
+    dir: 'down',
+    prm: true,
+    fcbAcd: false,
+    func: 10,
+    afn: 0x04,
+    pw: Buffer.alloc(16),
+    ec: undefined,
+    tp: undefined,
+    units: [{ pn: 0, fn: 10, data: { n, meters: Array.from({ length: n }, (_, i) => meter(i + 1)) } }],
+  }) as Gw376Message;
+const frame04 = encodeMessage(msg04(1));
+const frame04x2 = encodeMessage(msg04(2));
 
 const msg161: Gw376Message = {
   ...tpl,
@@ -65,6 +79,12 @@ const msg161: Gw376Message = {
   tp: undefined,
   units: [1, 2, 3, 4, 5, 6, 7, 8].map((pn) => ({ pn, fn: 161, data: { td: { year: 2024, month: 5, day: 6 } } })),
 } as Gw376Message;
+
+check(frameF25, msgF25);
+check(frame0D, msg0D);
+check(frame04, msg04(1));
+check(frame04x2, msg04(2));
+if (encodeMessage(msg161).length !== 8 + 8 + 4 + 8 * 3) throw new Error('F161 request is not one DA/DT with 8 Td');
 
 // Data-unit level (layouts only, no frame/message layer), to separate the two costs.
 const ctx = { afn: 0x0c, fn: 25, pn: 1, dir: 'up' as const, revision: 2009 as const };
@@ -79,5 +99,6 @@ bench('unit AFN0D F1 decode', () => lay0D.decode(new BinaryReader(unit0D), ctx))
 bench('unit AFN04 F10 decode', () => lay04.decode(new BinaryReader(unit04), ctx));
 bench('AFN0C F25 reply decode', () => decodeMessage(frameF25));
 bench('AFN0D F1 reply decode', () => decodeMessage(frame0D));
-bench('AFN04 F10 frame decode', () => decodeMessage(frame04));
+bench('AFN04 F10 frame decode (1 meter)', () => decodeMessage(frame04));
+bench('AFN04 F10 frame decode (2 meters)', () => decodeMessage(frame04x2));
 bench('AFN0D F161 request encode (8 Pn)', () => encodeMessage(msg161));

@@ -10,7 +10,7 @@
 import { BinaryWriter } from '../codec/cursor.js';
 import { EncodeError } from '../codec/errors.js';
 import type { ClockA1 } from './afn/common.js';
-import { writeA1 } from './afn/common.js';
+import { writeA1, writeA20 } from './afn/common.js';
 import type { ForwardRequest, SerialControl } from './afn/afn10-forward.js';
 import { groupDataIds, daOfPn, dtOfFn } from './data-id.js';
 import type { EventCounters, FrameHeader, TimeLabel } from './frame.js';
@@ -159,11 +159,9 @@ export interface DayDate {
  */
 export function readDailyFrozen(t: Target, pns: readonly number[], date: DayDate, o: RequestOptions & { fn?: number; maxUserLength?: number }): Buffer[] {
   const fn = o.fn ?? 161;
-  const td = Buffer.alloc(3);
   const w = new BinaryWriter(3);
-  if (date.year < 2000 || date.year > 2099) throw new EncodeError('date.year', `${date.year} is not 2000..2099`);
-  w.bcd(date.day, 1, 'date.day').bcd(date.month, 1, 'date.month').bcd(date.year - 2000, 1, 'date.year');
-  w.finish().copy(td);
+  writeA20(w, date, 'date');
+  const td = w.finish();
   const units = pns.map((pn) => rawUnit(pn, fn, td));
   const max = o.maxUserLength ?? MAX_USER_NET;
   const probe = requestHeader(0x0d, t, o);

@@ -27,21 +27,28 @@ export function pnsOfDa(da: number): number[] {
     return [];
   }
   if (grp === 0xff && bits === 0xff) return [PN_ALL];
-  const out: number[] = [];
-  const base = (grp - 1) * 8 + 1;
-  for (let b = 0; b < 8; b++) if (bits & (1 << b)) out.push(base + b);
+  return bitNumbers(bits, (grp - 1) * 8 + 1);
+}
+
+/** `base + b` for every set bit b of an 8-bit bitmap, ascending (array allocated at its size). */
+function bitNumbers(bits: number, base: number): number[] {
+  const out = new Array<number>(BIT_COUNT[bits]!);
+  let k = 0;
+  for (let b = 0; b < 8; b++) if (bits & (1 << b)) out[k++] = base + b;
   return out;
 }
 
+const BIT_COUNT = Uint8Array.from({ length: 256 }, (_, i) => {
+  let n = 0;
+  for (let v = i; v; v &= v - 1) n++;
+  return n;
+});
+
 /** Fns addressed by DT (LE u16: DT1 low byte, DT2 high byte); empty when no bit is set or DT2 > 30. */
 export function fnsOfDt(dt: number): number[] {
-  const bits = dt & 0xff;
   const grp = dt >> 8;
-  const out: number[] = [];
-  if (grp > 30) return out;
-  const base = grp * 8 + 1;
-  for (let b = 0; b < 8; b++) if (bits & (1 << b)) out.push(base + b);
-  return out;
+  if (grp > 30) return [];
+  return bitNumbers(dt & 0xff, grp * 8 + 1);
 }
 
 /** DA of a single point (0 = p0, PN_ALL = all valid points). */
@@ -106,9 +113,12 @@ export function dataId(da: number, dt: number): DataId {
  * gives fewer units). Duplicates are dropped. Units come out in order of first appearance of their bucket.
  */
 export function groupDataIds(pairs: readonly { pn: number; fn: number }[]): DataId[] {
+  const one = oneDataId(pairs);
+  if (one) return [one];
   // bucket key -> 8x8 bit matrix: rows[pointBit] = Fn bitmap. Keys: (DA2 << 5 | DT2) for real points,
   // 1 << 20 | DA << 5 | DT2 for p0 / all-points (never merged with real points).
-  const buckets = new Map<number, Bucket>();
+  const buckets: Bucket[] = []; // in order of first appearance
+  let index: Map<number, Bucket> | undefined; // by key, once there are many buckets
   let lastKey = -1;
   let last: Bucket | undefined;
   for (let i = 0; i < pairs.length; i++) {
@@ -117,10 +127,12 @@ export function groupDataIds(pairs: readonly { pn: number; fn: number }[]): Data
     const dt = dtOfFn(pair.fn);
     const special = da >> 8 === 0;
     const key = special ? (1 << 20) | (da << 5) | (dt >> 8) : ((da >> 8) << 5) | (dt >> 8);
-    let b = key === lastKey ? last : buckets.get(key);
+    let b = key === lastKey ? last : index ? index.get(key) : findBucket(buckets, key);
     if (!b) {
-      b = { da2: da >> 8, pnSpecial: special ? da : -1, dt2: dt >> 8, rows: [0, 0, 0, 0, 0, 0, 0, 0] };
-      buckets.set(key, b);
+      b = { key, da2: da >> 8, pnSpecial: special ? da : -1, dt2: dt >> 8, rows: [0, 0, 0, 0, 0, 0, 0, 0] };
+      buckets.push(b);
+      if (index) index.set(key, b);
+      else if (buckets.length > 8) index = new Map(buckets.map((x) => [x.key, x]));
     }
     lastKey = key;
     last = b;
@@ -128,48 +140,79 @@ export function groupDataIds(pairs: readonly { pn: number; fn: number }[]): Data
     b.rows[row]! |= dt & 0xff;
   }
   const out: DataId[] = [];
-  for (const b of buckets.values()) {
+  for (const b of buckets) {
     const daBase = b.da2 << 8;
     const dtBase = b.dt2 << 8;
     if (b.pnSpecial >= 0) {
       out.push(dataId(b.pnSpecial, dtBase | b.rows[0]!));
       continue;
     }
-    // Partition by identical Fn bitmaps (rows) or identical point bitmaps (columns), in order of first appearance.
-    const rowFns: number[] = []; // distinct Fn bitmaps …
-    const rowPts: number[] = []; // … and the points having each
-    const colPts: number[] = []; // distinct point bitmaps …
-    const colFns: number[] = []; // … and the Fns having each
+    // Partition by identical Fn bitmaps (rows) or identical point bitmaps (columns), whichever gives
+    // fewer units; units in order of first appearance of their bitmap.
+    const rows = b.rows;
+    for (let c = 0; c < 8; c++) COLS[c] = 0;
     for (let r = 0; r < 8; r++) {
-      const fnBits = b.rows[r]!;
-      if (fnBits) addBits(rowFns, rowPts, fnBits, 1 << r);
+      for (let fnBits = rows[r]!; fnBits !== 0; fnBits &= fnBits - 1) COLS[31 - Math.clz32(fnBits & -fnBits)]! |= 1 << r;
     }
-    for (let c = 0; c < 8; c++) {
-      let ptBits = 0;
-      for (let r = 0; r < 8; r++) if (b.rows[r]! & (1 << c)) ptBits |= 1 << r;
-      if (ptBits) addBits(colPts, colFns, ptBits, 1 << c);
-    }
-    if (rowFns.length <= colPts.length) {
-      for (let k = 0; k < rowFns.length; k++) out.push(dataId(daBase | rowPts[k]!, dtBase | rowFns[k]!));
-    } else {
-      for (let k = 0; k < colPts.length; k++) out.push(dataId(daBase | colPts[k]!, dtBase | colFns[k]!));
+    const byRow = distinctNonZero(rows) <= distinctNonZero(COLS);
+    const v = byRow ? rows : COLS;
+    for (let i = 0; i < 8; i++) {
+      const x = v[i]!;
+      if (!x || firstIndexOf(v, x) !== i) continue;
+      let members = 0; // rows (points) having Fn bitmap x, or columns (Fns) having point bitmap x
+      for (let j = i; j < 8; j++) if (v[j] === x) members |= 1 << j;
+      out.push(byRow ? dataId(daBase | members, dtBase | x) : dataId(daBase | x, dtBase | members));
     }
   }
   return out;
 }
 
+/**
+ * The usual request shape — one Fn for points of one group of 8 (or a single p0 / all-points) — is a
+ * single DA/DT: returns it, or undefined when the pairs need the general grouping. Validates pairs in
+ * the same order as the general path, so the same first error is thrown.
+ */
+function oneDataId(pairs: readonly { pn: number; fn: number }[]): DataId | undefined {
+  let da = 0;
+  let dt = 0;
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i]!;
+    const d = daOfPn(pair.pn);
+    const t = dtOfFn(pair.fn);
+    if (i === 0) {
+      da = d;
+      dt = t;
+    } else if (t !== dt || d >> 8 !== da >> 8 || (d >> 8 === 0 && d !== da)) return undefined;
+    else da |= d;
+  }
+  return pairs.length > 0 ? dataId(da, dt) : undefined;
+}
+
 interface Bucket {
+  key: number;
   da2: number;
   pnSpecial: number;
   dt2: number;
   rows: number[];
 }
 
-/** ORs `bit` into the value kept for `key` (appending the key when new). */
-function addBits(keys: number[], values: number[], key: number, bit: number): void {
-  const i = keys.indexOf(key);
-  if (i < 0) {
-    keys.push(key);
-    values.push(bit);
-  } else values[i]! |= bit;
+/** Column bitmaps (points having each Fn bit) of the bucket being split. */
+const COLS: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+
+function findBucket(buckets: readonly Bucket[], key: number): Bucket | undefined {
+  for (let i = 0; i < buckets.length; i++) if (buckets[i]!.key === key) return buckets[i];
+  return undefined;
+}
+
+/** Number of distinct non-zero values among v[0..7]. */
+function distinctNonZero(v: readonly number[]): number {
+  let n = 0;
+  for (let i = 0; i < 8; i++) if (v[i] && firstIndexOf(v, v[i]!) === i) n++;
+  return n;
+}
+
+function firstIndexOf(v: readonly number[], x: number): number {
+  let i = 0;
+  while (v[i] !== x) i++;
+  return i;
 }

@@ -8,9 +8,9 @@
  *   const F129 = struct({ time: 'A15', m: 'u8', rates: array('A14', 'm', 1) });  // M+1 values
  *
  * `compile(node)` turns the tree into a `UnitLayout` (registry.ts) whose decode/encode are generated
- * once with `new Function`: a fixed plan of calls into the format readers, one bounds check per run
- * of fixed-size fields, and object literals of constant shape, so decoding allocates only the
- * result and runs at tens of millions of fields per second. The same tree drives the test
+ * once with `new Function`: one bounds check per run of fixed-size fields, fixed-size fields read
+ * inline at constant offsets (BCD digits through the reader's table, no call per field), and object
+ * literals of constant shape, so decoding allocates only the result. Encoding calls the format writers. The same tree drives the test
  * generators (test/unit/gw376/layout-arb.ts), so every registered Fn round-trips by construction.
  *
  * Values: structs are plain objects keyed by field name (in declaration order); arrays are JS arrays;
@@ -356,8 +356,12 @@ function isInline(node: AnyNode): boolean {
   }
 }
 
-/** `at + k` as source. */
-const plus = (at: string, k: number): string => (k === 0 ? at : `${at} + ${k}`);
+/** `at + k` as source (constant offsets folded: `p1 + 6` + 2 → `p1 + 8`). */
+function plus(at: string, k: number): string {
+  if (k === 0) return at;
+  const m = /^(.*) \+ (\d+)$/.exec(at);
+  return m ? `${m[1]} + ${Number(m[2]) + k}` : `${at} + ${k}`;
+}
 
 /** Emits consts for the bias-free bytes at at..at+n-1; returns their names. */
 function rawBytes(e: Emitter, at: string, n: number): string[] {
@@ -500,10 +504,10 @@ function inlineNode(e: Emitter, node: AnyNode, at: string, off: number): string 
       const a = e.tmp('a');
       const i = e.tmp('i');
       const p = e.tmp('p');
-      e.line(`const ${a} = [];`);
+      e.line(`const ${a} = new Array(${node.count as number});`);
       e.line(`for (let ${i} = 0; ${i} < ${node.count as number}; ${i}++) {`);
       e.line(`const ${p} = ${here} + ${i} * ${node.of.size};`);
-      e.line(`${a}.push(${inlineNode(e, node.of, p, 0)});`);
+      e.line(`${a}[${i}] = ${inlineNode(e, node.of, p, 0)};`);
       e.line('}');
       return a;
     }
@@ -589,18 +593,20 @@ function decodeNode(e: Emitter, node: AnyNode, checked: boolean, label: string, 
         e.line(`r.need(${c} * ${node.of.size}, ${q(label)});`);
         elemChecked = true;
       }
-      e.line(`const ${a} = [];`);
       if (elemChecked && isInline(node.of)) {
+        // Bounds already checked for all elements: the array is allocated at its size and filled.
         const p = e.tmp('p');
         const at = e.tmp('p');
+        e.line(`const ${a} = new Array(${c});`);
         e.line(`const ${p} = r.pos;`);
         e.line(`r.pos = ${p} + ${c} * ${node.of.size};`);
         e.line(`for (let ${i} = 0; ${i} < ${c}; ${i}++) {`);
         e.line(`const ${at} = ${p} + ${i} * ${node.of.size};`);
-        e.line(`${a}.push(${inlineNode(e, node.of, at, 0)});`);
+        e.line(`${a}[${i}] = ${inlineNode(e, node.of, at, 0)};`);
         e.line('}');
         return a;
       }
+      e.line(`const ${a} = [];`);
       e.line(`for (let ${i} = 0; ${i} < ${c}; ${i}++) {`);
       const v = decodeNode(e, node.of, elemChecked, `${label}[]`, new Map());
       e.line(`${a}.push(${v});`);

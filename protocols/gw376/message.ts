@@ -21,7 +21,9 @@ import {
   C_FCV,
   C_FUNC,
   C_PRM,
+  FRAME_OVERHEAD,
   Gw376Frame,
+  HEADER_USER_BYTES,
   PROTOCOL_ID,
   PW_LEN,
   SEQ_CON,
@@ -110,6 +112,9 @@ function copyBytes(buf: Buffer, at: number, n: number): Buffer {
   return out;
 }
 
+/** Points of each DA, computed once (shared: copied before being handed out). */
+const PNS: (readonly number[] | undefined)[] = new Array<readonly number[] | undefined>(0x10000);
+
 /** Decodes the data units of a frame. */
 export function decodeUnits(f: Gw376Frame): MessageUnit[] {
   const units: MessageUnit[] = [];
@@ -128,15 +133,15 @@ export function decodeUnits(f: Gw376Frame): MessageUnit[] {
     const da = buf[idAt]! | (buf[idAt + 1]! << 8);
     const dt = buf[idAt + 2]! | (buf[idAt + 3]! << 8);
     r.pos = idAt + 4;
-    const pns = pnsOfDa(da);
+    const pns = (PNS[da] ??= pnsOfDa(da));
     const plan = dtPlan(afn, dir, dt);
     const fns = plan.fns;
     if (pns.length === 0 || fns.length === 0) {
-      units.push({ raw: true, reason: 'invalid-data-id', da, dt, pns, fns: fns.slice(), bytes: buf.subarray(idAt, end), block });
+      units.push({ raw: true, reason: 'invalid-data-id', da, dt, pns: pns.slice(), fns: fns.slice(), bytes: buf.subarray(idAt, end), block });
       break;
     }
     if (!plan.known) {
-      units.push({ raw: true, reason: 'unknown-fn', da, dt, pns, fns: fns.slice(), bytes: buf.subarray(idAt, end), block });
+      units.push({ raw: true, reason: 'unknown-fn', da, dt, pns: pns.slice(), fns: fns.slice(), bytes: buf.subarray(idAt, end), block });
       break;
     }
     const layouts = plan.layouts;
@@ -188,13 +193,41 @@ function unitError(f: Gw376Frame, ctx: UnitContext, e: unknown): DataError {
   return err;
 }
 
-/** Scratch writer reused by `encodeMessage` (frames are written there, then copied out at their exact size). */
+/** Writers reused by `encodeMessage` (taken while in use, so that a nested call gets its own). */
 let scratch: BinaryWriter | undefined = new BinaryWriter(512);
+let exact: BinaryWriter | undefined = new BinaryWriter(0);
 
 /** Encodes a message. The result may be a view of a larger buffer. */
 export function encodeMessage(msg: Gw376Message, opts?: EncodeOptions): Buffer {
   const auxLen = auxLength(msg);
-  // A layout encoder may itself encode a message: only the outermost call uses the scratch writer.
+  // Fast path: when every unit has a fixed size the frame is written straight into a buffer of its
+  // exact size. Grouping errors fall back to the general path, which raises them in the original order.
+  const items = tryPlanUnits(msg);
+  const dataLen = items ? itemsSize(msg, items) : -1;
+  if (items && dataLen >= 0) {
+    const total = FRAME_OVERHEAD + HEADER_USER_BYTES + dataLen + auxLen;
+    const out = Buffer.allocUnsafe(total);
+    const w = exact ?? new BinaryWriter(0);
+    exact = undefined;
+    try {
+      w.buf = out;
+      w.pos = 14;
+      for (const item of items) {
+        if (item.raw) w.raw(item.raw.bytes);
+        else writeBlock(w, msg, item.id, item.run);
+      }
+      // A layout that wrote other than its declared size: use the general path.
+      if (w.buf === out && w.pos === total - auxLen - 2) {
+        writeHeader(out, 0, msg);
+        writeAux(out, w.pos, msg);
+        finishFrame(out, 0, total, msg.protocolId ?? PROTOCOL_ID, opts?.maxUserLength);
+        return out;
+      }
+    } finally {
+      w.buf = EMPTY;
+      exact = w;
+    }
+  }
   const w = scratch ?? new BinaryWriter(64 + auxLen);
   scratch = undefined;
   try {
@@ -213,9 +246,56 @@ export function encodeMessage(msg: Gw376Message, opts?: EncodeOptions): Buffer {
   }
 }
 
-/** Writes the data units of `msg` (DA/DT + data) at the writer's position. */
-export function writeUnits(w: BinaryWriter, msg: Gw376Message): void {
-  const units = msg.units;
+const EMPTY = Buffer.alloc(0);
+
+type Item = { raw: RawUnit } | { raw: undefined; id: DataId; run: KnownUnit[] };
+
+/** The DA/DT blocks `writeUnits` would write, in order; undefined when grouping fails. */
+function tryPlanUnits(msg: Gw376Message): Item[] | undefined {
+  try {
+    const items: Item[] = [];
+    forEachRun(msg.units, (raw, run, withBlocks) => {
+      if (raw) items.push({ raw });
+      else if (withBlocks) items.push({ raw: undefined, id: blockId(run), run });
+      else for (const id of groupDataIds(run)) items.push({ raw: undefined, id, run });
+    });
+    return items;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Bytes of the data units of `items`, or -1 when some unit's size is not fixed. */
+function itemsSize(msg: Gw376Message, items: readonly Item[]): number {
+  let n = 0;
+  for (const item of items) {
+    if (item.raw) {
+      n += item.raw.bytes.length;
+      continue;
+    }
+    const id = item.id;
+    const plan = dtPlan(msg.afn, msg.dir, id.dt);
+    if (!plan.known) return -1;
+    let per = 0;
+    for (const layout of plan.layouts) {
+      if (!layout) continue;
+      const size = layout.size ?? -1;
+      if (size < 0) return -1;
+      per += size;
+    }
+    n += 4 + id.pns.length * per;
+  }
+  return n;
+}
+
+/**
+ * Splits units into raw units and runs of known units (one run per block when every unit carries its
+ * block, else maximal runs between raw units).
+ */
+function forEachRun(
+  units: readonly MessageUnit[],
+  visit: (raw: RawUnit | undefined, run: KnownUnit[], withBlocks: boolean) => void,
+): void {
   const n = units.length;
   let withBlocks = n > 0;
   for (let k = 0; k < n && withBlocks; k++) withBlocks = units[k]!.block !== undefined;
@@ -223,23 +303,29 @@ export function writeUnits(w: BinaryWriter, msg: Gw376Message): void {
   while (i < n) {
     const u = units[i]!;
     if (u.raw) {
-      w.raw(u.bytes);
+      visit(u, [], withBlocks);
       i++;
       continue;
     }
     let j = i + 1;
-    if (withBlocks) {
-      while (j < n && !units[j]!.raw && units[j]!.block === u.block) j++;
-      const run = units.slice(i, j) as KnownUnit[];
-      writeBlock(w, msg, blockId(run), run);
-    } else {
-      while (j < n && !units[j]!.raw) j++;
-      const run = units.slice(i, j) as KnownUnit[];
+    if (withBlocks) while (j < n && !units[j]!.raw && units[j]!.block === u.block) j++;
+    else while (j < n && !units[j]!.raw) j++;
+    // The run is only read: the whole list is passed as is.
+    visit(undefined, (i === 0 && j === n ? units : units.slice(i, j)) as KnownUnit[], withBlocks);
+    i = j;
+  }
+}
+
+/** Writes the data units of `msg` (DA/DT + data) at the writer's position. */
+export function writeUnits(w: BinaryWriter, msg: Gw376Message): void {
+  forEachRun(msg.units, (raw, run, withBlocks) => {
+    if (raw) w.raw(raw.bytes);
+    else if (withBlocks) writeBlock(w, msg, blockId(run), run);
+    else {
       const ids = groupDataIds(run);
       for (let k = 0; k < ids.length; k++) writeBlock(w, msg, ids[k]!, run);
     }
-    i = j;
-  }
+  });
 }
 
 function blockId(run: KnownUnit[]): DataId {

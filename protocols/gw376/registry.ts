@@ -29,6 +29,8 @@ export interface UnitLayout<T> {
   decode(r: BinaryReader, ctx: UnitContext): T;
   /** Writes `value`; throws EncodeError for values the format cannot represent. */
   encode(w: BinaryWriter, value: T, ctx: UnitContext): void;
+  /** Bytes every value encodes to, when fixed (compiled layouts); absent or -1 when variable. */
+  readonly size?: number;
 }
 
 export interface FnEntry<Down = unknown, Up = unknown> {
@@ -76,6 +78,7 @@ export function registerFns(list: readonly FnEntry[]): void {
     entries.set(k, e);
   }
   dtPlans.clear();
+  lastPlan = undefined;
 }
 
 /**
@@ -92,8 +95,12 @@ export interface DtPlan {
 
 const dtPlans = new Map<number, DtPlan>();
 
+let lastPlanKey = -1;
+let lastPlan: DtPlan | undefined;
+
 export function dtPlan(afn: number, dir: Direction, dt: number): DtPlan {
   const k = (afn << 17) | (dir === 'down' ? 0 : 0x10000) | dt;
+  if (k === lastPlanKey && lastPlan) return lastPlan;
   let plan = dtPlans.get(k);
   if (plan === undefined) {
     const fns = fnsOfDt(dt);
@@ -110,6 +117,8 @@ export function dtPlan(afn: number, dir: Direction, dt: number): DtPlan {
     plan = { fns, layouts, known };
     dtPlans.set(k, plan);
   }
+  lastPlanKey = k;
+  lastPlan = plan;
   return plan;
 }
 

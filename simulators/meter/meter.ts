@@ -26,6 +26,8 @@ export interface MeterOptions {
   edition?: 2007 | 1997;
   /** Model seed (default 1). */
   seed?: ModelId;
+  /** Model id of the registers (default the address; a concentrator's meters use `${terminal}/${pn}`). */
+  modelId?: ModelId;
   /** Real time, UTC ms (default Date.now). The meter's clock is this plus its offset. */
   now?: () => number;
   /** Initial clock offset from real time, ms (default 0). */
@@ -89,7 +91,7 @@ export class SimulatedMeter implements MeterState {
     this.address = normaliseAddress(opts.address);
     this.edition = opts.edition ?? 2007;
     this.seed = opts.seed ?? 1;
-    this.profile = profileFor(this.seed, this.address);
+    this.profile = profileFor(this.seed, opts.modelId ?? this.address);
     this.phases = opts.phases ?? 3;
     this.meterNumber = opts.meterNumber ?? this.address;
     this.baud = opts.baud ?? (this.edition === 2007 ? 2400 : 1200);

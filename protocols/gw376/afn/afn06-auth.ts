@@ -3,19 +3,13 @@
  * F1–F4 (names UNVERIFIED), p0. Downlink carries PW. The payload belongs to the security module and is kept as raw bytes
  * (the rest of the data area).
  */
-import { restLayout } from './common.js';
-import { registerAfn, registerFns } from '../registry.js';
+import { registerRawAfn } from './common.js';
 
 export const AFN_AUTH = 0x06;
 
-registerAfn({ afn: AFN_AUTH, name: 'authentication and key negotiation', nameZh: '身份认证及密钥协商', needsPw: true, needsTp: false, downFunction: 4, confirm: false });
-registerFns(
-  (
-    [
-      [1, 'authentication request', '身份认证请求'],
-      [2, 'authentication response', '身份认证响应'],
-      [3, 'random number request', '取随机数'],
-      [4, 'random number response', '取随机数响应'],
-    ] as const
-  ).map(([fn, name, nameZh]) => ({ afn: AFN_AUTH, fn, name, nameZh, p0Only: true, down: restLayout, up: restLayout })),
-);
+registerRawAfn({ afn: AFN_AUTH, name: 'authentication and key negotiation', nameZh: '身份认证及密钥协商', needsPw: true, needsTp: false, downFunction: 4, confirm: false }, [
+  [1, 'authentication request', '身份认证请求'],
+  [2, 'authentication response', '身份认证响应'],
+  [3, 'random number request', '取随机数'],
+  [4, 'random number response', '取随机数响应'],
+]);

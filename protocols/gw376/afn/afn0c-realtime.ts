@@ -12,6 +12,7 @@ import type { FnEntry } from '../registry.js';
 import { array, bits, bitset, compile, struct } from '../layout.js';
 import type { FormatName } from '../formats.js';
 import type { Node, Spec } from '../layout.js';
+import { PHASE_UI } from '../fields.js';
 
 export const AFN_CLASS1 = 0x0c;
 
@@ -59,12 +60,7 @@ export const F25 = struct({
   pfa: 'A5',
   pfb: 'A5',
   pfc: 'A5',
-  ua: 'A7',
-  ub: 'A7',
-  uc: 'A7',
-  ia: 'A25',
-  ib: 'A25',
-  ic: 'A25',
+  ...PHASE_UI,
   i0: 'A25',
   s: 'A9',
   sa: 'A9',
@@ -127,8 +123,8 @@ const F11 = struct({
   ),
 });
 
-/** F26 A、B、C三相断相统计数据及最近一次断相记录. */
-const F26 = struct({
+/** F26 A、B、C三相断相统计数据及最近一次断相记录 (also the body of AFN0D F32 日电能表断相数据). */
+export const PHASE_BREAK_STATS = struct({
   time: 'A15',
   count: 'A8',
   countA: 'A8',
@@ -186,7 +182,7 @@ const UP: Up[] = [
   [10, 'monthly/daily traffic', '终端与主站当日、月通信流量', struct({ day: 'u32', month: 'u32' }), true],
   [11, 'concentrated reading status', '终端集中抄表状态信息', F11, true],
   [25, 'current power, PF, voltage, current', '当前三相及总有/无功功率、功率因数，三相电压、电流、零序电流、视在功率', F25],
-  [26, 'phase-break statistics', 'A、B、C三相断相统计数据及最近一次断相记录', F26],
+  [26, 'phase-break statistics', 'A、B、C三相断相统计数据及最近一次断相记录', PHASE_BREAK_STATS],
   [33, 'current forward energies', '当前正向有/无功电能示值、一/四象限无功电能示值（总、费率1～M）', energySet4],
   [34, 'current reverse energies', '当前反向有/无功电能示值、二/三象限无功电能示值（总、费率1～M）', energySet4],
   [35, 'current-month forward max demand', '当月正向有/无功最大需量及发生时间（总、费率1～M）', demandSet],

@@ -17,7 +17,7 @@ import type { FnEntry } from '../registry.js';
 import { array, compile, fmt, struct } from '../layout.js';
 import type { AnyNode, Node, StructNode } from '../layout.js';
 import type { FormatName } from '../formats.js';
-import { demandSet, energySet4, tariffValues } from './afn0c-realtime.js';
+import { PHASE_BREAK_STATS, demandSet, energySet4, tariffValues } from './afn0c-realtime.js';
 
 export const AFN_CLASS2 = 0x0d;
 
@@ -97,25 +97,7 @@ const F29_BODY = struct({
 });
 const F30_BODY = struct({ overUpperMinutes: 'u16', overHighMinutes: 'u16' });
 const F31_BODY = struct({ loadMax: 'A5', loadMaxTime: 'A18', loadMin: 'A5', loadMinTime: 'A18' });
-const F32_BODY = struct({
-  time: 'A15',
-  count: 'A8',
-  countA: 'A8',
-  countB: 'A8',
-  countC: 'A8',
-  minutes: 'A10',
-  minutesA: 'A10',
-  minutesB: 'A10',
-  minutesC: 'A10',
-  lastStart: 'A17',
-  lastStartA: 'A17',
-  lastStartB: 'A17',
-  lastStartC: 'A17',
-  lastEnd: 'A17',
-  lastEndA: 'A17',
-  lastEndB: 'A17',
-  lastEndC: 'A17',
-});
+const F32_BODY = PHASE_BREAK_STATS;
 
 /** Daily/monthly energy quantity (电能量): Td + M + (M+1) × A.13 (no read time). */
 const quantity = struct({ m: 'u8', values: array('A13', 'm', 1, 14) });

@@ -4,7 +4,8 @@
  */
 import type { BinaryReader, BinaryWriter } from '../../codec/cursor.js';
 import { EncodeError } from '../../codec/errors.js';
-import type { UnitLayout } from '../registry.js';
+import { registerAfn, registerFns } from '../registry.js';
+import type { AfnInfo, UnitLayout } from '../registry.js';
 import type { DateA20, DateTimeA1 } from '../formats.js';
 import { readA1 as fmtReadA1, readA20 as fmtReadA20, writeA1 as fmtWriteA1, writeA20 as fmtWriteA20 } from '../formats.js';
 
@@ -15,6 +16,15 @@ export const restLayout: UnitLayout<Buffer> = {
     w.raw(v);
   },
 };
+
+/**
+ * Registers an AFN whose Fns all address p0 and keep their payload, both ways, as raw bytes (the rest of
+ * the data area): `fns` lists [fn, English name, Chinese name].
+ */
+export function registerRawAfn(info: AfnInfo, fns: readonly (readonly [fn: number, name: string, nameZh: string])[]): void {
+  registerAfn(info);
+  registerFns(fns.map(([fn, name, nameZh]) => ({ afn: info.afn, fn, name, nameZh, p0Only: true, down: restLayout, up: restLayout })));
+}
 
 /** `n` bytes as a latin1 string (lossless for any byte). */
 export function readAscii(r: BinaryReader, n: number, field: string): string {

@@ -36,15 +36,8 @@ export const ERC19 = struct({
   remainingBefore: 'A3',
   remainingAfter: 'A3',
 });
-/** ERC23 电控告警事件记录 (Le 16). */
-export const ERC23 = struct({
-  time: 'A15',
-  group: 'u8',
-  rounds: bitset(1, 1),
-  kind: bits(1, { monthly: 0, purchase: 1 }),
-  energy: 'A3',
-  setpoint: 'A3',
-});
+/** ERC23 电控告警事件记录 (Le 16): the same body as ERC7. */
+export const ERC23 = ERC7;
 
 export const CONTROL_ERCS: ErcDef[] = [
   { erc: 5, name: 'remote-control trip', nameZh: '遥控跳闸记录', node: ERC5, typed: true },

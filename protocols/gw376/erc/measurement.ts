@@ -5,6 +5,7 @@
  * ERC25 01 over upper-upper, 10 over upper — D7..D6, phases in D0..D2 (UNVERIFIED bit positions).
  */
 import { bits, struct } from '../layout.js';
+import { PHASE_UI } from '../fields.js';
 import { PHASE_TYPE, PN_FLAG } from './common.js';
 import type { ErcDef } from './common.js';
 
@@ -13,12 +14,7 @@ export const ERC9 = struct({
   time: 'A15',
   pn: PN_FLAG,
   flags: PHASE_TYPE,
-  ua: 'A7',
-  ub: 'A7',
-  uc: 'A7',
-  ia: 'A25',
-  ib: 'A25',
-  ic: 'A25',
+  ...PHASE_UI,
   activeEnergy: 'A14',
 });
 export const ERC10 = ERC9;
@@ -41,12 +37,7 @@ export const ERC17 = struct({
   flags: bits(1, { voltage: 0, current: 1 }),
   voltageUnbalance: 'A5',
   currentUnbalance: 'A5',
-  ua: 'A7',
-  ub: 'A7',
-  uc: 'A7',
-  ia: 'A25',
-  ib: 'A25',
-  ic: 'A25',
+  ...PHASE_UI,
 });
 /** ERC24 电压越限 (Le 14). */
 export const ERC24 = struct({ time: 'A15', pn: PN_FLAG, flags: PHASE_TYPE, ua: 'A7', ub: 'A7', uc: 'A7' });
