@@ -10,82 +10,39 @@
  * Frames handed to `onFrame` are views of the buffer being parsed; they stay valid (the deframer
  * never writes into buffers it has handed out), but callers keeping many should copy `frame.bytes()`.
  */
-import { toHex } from '../codec/hex.js';
+import { StreamDeframer, type DiscardedSpan as Span } from '../codec/stream-deframer.js';
 import { Dlt645Frame, END, FRAME_OVERHEAD, PREAMBLE, START } from './frame.js';
 
 export type DiscardReason = 'garbage' | 'bad-second-start' | 'bad-checksum' | 'bad-end' | 'truncated';
 
-export interface DiscardedSpan {
-  reason: DiscardReason;
-  hex: string;
-  length: number;
-}
+export type DiscardedSpan = Span<DiscardReason>;
 
 export interface DeframerHandlers {
   onFrame(frame: Dlt645Frame): void;
   onDiscard?(span: DiscardedSpan): void;
 }
 
-const MAX_FRAME = FRAME_OVERHEAD + 255;
-
-export class Dlt645Deframer {
-  private pending: Buffer | null = null;
-  private readonly handlers: DeframerHandlers;
-  /** Discarded bytes not yet reported (merged into one span until the next frame or flush). */
-  private junk: number[] = [];
-  private junkReason: DiscardReason = 'garbage';
-  framesOut = 0;
-  bytesDiscarded = 0;
+export class Dlt645Deframer extends StreamDeframer<Dlt645Frame, DiscardReason> {
 
   constructor(handlers: DeframerHandlers) {
-    this.handlers = handlers;
-  }
-
-  /** Bytes held waiting for the rest of a frame. */
-  get buffered(): number {
-    return this.pending?.length ?? 0;
-  }
-
-  push(chunk: Buffer): void {
-    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pending = null;
-    const rest = this.scan(buf);
-    if (rest < buf.length) {
-      // Copy the tail: the caller may reuse `chunk`.
-      this.pending = Buffer.from(buf.subarray(rest));
-    }
-  }
-
-  /**
-   * End of a burst (inter-byte timeout or channel closed): whatever is held cannot become a frame
-   * by waiting, so drop its first byte and re-scan the remainder; report all of it.
-   */
-  flush(): void {
-    while (this.pending && this.pending.length > 0) {
-      const buf = this.pending;
-      this.pending = null;
-      this.discard(buf[0]!, 'truncated');
-      const rest = this.scan(buf.subarray(1));
-      if (rest < buf.length - 1) this.pending = Buffer.from(buf.subarray(1 + rest));
-    }
-    this.reportJunk();
+    super(handlers.onFrame.bind(handlers), handlers.onDiscard?.bind(handlers), { garbage: 'garbage', truncated: 'truncated' });
   }
 
   /** Parses frames from `buf`; returns the offset of the first byte that must wait for more data. */
-  private scan(buf: Buffer): number {
+  protected scan(buf: Buffer): number {
     let p = 0;
     const n = buf.length;
     while (p < n) {
-      const b = buf[p]!;
-      if (b !== START) {
-        if (b !== PREAMBLE) this.discard(b, 'garbage');
-        else if (this.junk.length > 0) this.discard(b, 'garbage');
-        p++;
+      if (buf[p] !== START) {
+        let q = buf.indexOf(START, p);
+        if (q < 0) q = n;
+        this.skip(buf, p, q);
+        p = q;
         continue;
       }
       if (n - p < 10) return p;
       if (buf[p + 7] !== START) {
-        this.discard(b, 'bad-second-start');
+        this.drop(buf, p, p + 1, 'bad-second-start');
         p++;
         continue;
       }
@@ -95,36 +52,21 @@ export class Dlt645Deframer {
       let cs = 0;
       for (let i = p; i < csAt; i++) cs += buf[i]!;
       if ((cs & 0xff) !== buf[csAt]) {
-        this.discard(b, 'bad-checksum');
+        this.drop(buf, p, p + 1, 'bad-checksum');
         p++;
         continue;
       }
       if (buf[csAt + 1] !== END) {
-        this.discard(b, 'bad-end');
+        this.drop(buf, p, p + 1, 'bad-end');
         p++;
         continue;
       }
-      this.reportJunk();
-      this.framesOut++;
       let pre = 0;
       while (p - pre > 0 && buf[p - pre - 1] === PREAMBLE) pre++;
-      this.handlers.onFrame(new Dlt645Frame(buf, p, pre));
+      const f = new Dlt645Frame(buf, p, pre);
       p += total;
+      this.emit(f);
     }
     return n;
-  }
-
-  private discard(byte: number, reason: DiscardReason): void {
-    if (this.junk.length === 0) this.junkReason = reason;
-    this.junk.push(byte);
-    this.bytesDiscarded++;
-    if (this.junk.length >= MAX_FRAME) this.reportJunk();
-  }
-
-  private reportJunk(): void {
-    if (this.junk.length === 0) return;
-    const bytes = Uint8Array.from(this.junk);
-    this.junk = [];
-    this.handlers.onDiscard?.({ reason: this.junkReason, hex: toHex(bytes), length: bytes.length });
   }
 }

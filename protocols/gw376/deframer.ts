@@ -11,18 +11,13 @@
  *
  * Frames are views of the buffer being parsed; the deframer never writes into buffers it handed out.
  */
-import { toHex } from '../codec/hex.js';
+import { StreamDeframer, type DiscardedSpan as Span } from '../codec/stream-deframer.js';
 import type { Revision } from './frame.js';
-import { END, FRAME_OVERHEAD, Gw376Frame, HEADER_USER_BYTES, MAX_USER_NET, PREAMBLE, PROTOCOL_ID, PROTOCOL_ID_LEGACY, START } from './frame.js';
+import { END, FRAME_OVERHEAD, Gw376Frame, HEADER_USER_BYTES, MAX_USER_NET, PROTOCOL_ID, PROTOCOL_ID_LEGACY, START } from './frame.js';
 
 export type DiscardReason = 'garbage' | 'length-mismatch' | 'bad-header' | 'bad-checksum' | 'bad-end' | 'truncated';
 
-export interface DiscardedSpan {
-  reason: DiscardReason;
-  /** Hex of the dropped bytes (the first 256 bytes when longer). */
-  hex: string;
-  length: number;
-}
+export type DiscardedSpan = Span<DiscardReason>;
 
 export interface DeframerOptions {
   onFrame?(frame: Gw376Frame): void;
@@ -34,68 +29,23 @@ export interface DeframerOptions {
   revision?: Revision;
 }
 
-const JUNK_KEEP = 256;
-/** Report a discarded span once this many bytes are dropped in a row, so a long garbage run stays bounded. */
-const JUNK_FLUSH = 4096;
-
-export class Gw376Deframer {
-  private pending: Buffer | null = null;
-  private readonly opts: DeframerOptions;
+export class Gw376Deframer extends StreamDeframer<Gw376Frame, DiscardReason> {
   private readonly maxUser: number;
+  private readonly legacy: boolean;
   private readonly revision: Revision;
-  private junkBytes: number[] = [];
-  private junkLength = 0;
-  private junkReason: DiscardReason = 'garbage';
-  private collect: Gw376Frame[] | null = null;
-  framesOut = 0;
-  bytesDiscarded = 0;
 
   constructor(opts: DeframerOptions = {}) {
-    this.opts = opts;
+    super(opts.onFrame?.bind(opts), opts.onDiscard?.bind(opts), { garbage: 'garbage', truncated: 'truncated' });
     this.maxUser = opts.maxUserLength ?? MAX_USER_NET;
+    this.legacy = opts.acceptLegacyId === true;
     this.revision = opts.revision ?? 2009;
   }
 
-  /** Bytes held waiting for the rest of a frame. */
-  get buffered(): number {
-    return this.pending?.length ?? 0;
-  }
-
-  /** Feeds a chunk; frames go to `onFrame`. */
-  push(chunk: Buffer): void {
-    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pending = null;
-    const rest = this.scan(buf);
-    if (rest < buf.length) this.pending = Buffer.from(buf.subarray(rest));
-    if (this.junkLength >= JUNK_FLUSH) this.reportJunk();
-  }
-
-  /** Feeds a chunk and returns the frames it completed (also passed to `onFrame`). */
-  feed(chunk: Buffer): Gw376Frame[] {
-    const out: Gw376Frame[] = [];
-    this.collect = out;
-    try {
-      this.push(chunk);
-    } finally {
-      this.collect = null;
-    }
-    return out;
-  }
-
-  /** End of a burst or of the channel: whatever is held is reported as discarded. */
-  flush(): void {
-    if (this.pending) {
-      this.addJunk(this.pending, 0, this.pending.length, 'truncated');
-      this.pending = null;
-    }
-    this.reportJunk();
-  }
-
   /** Parses `buf` from 0; returns the offset of the first byte not consumed. */
-  private scan(buf: Buffer): number {
+  protected scan(buf: Buffer): number {
     const n = buf.length;
     const max = this.maxUser;
-    const legacy = this.opts.acceptLegacyId === true;
+    const legacy = this.legacy;
     let p = 0;
     while (p < n) {
       if (buf[p] !== START) {
@@ -109,14 +59,14 @@ export class Gw376Deframer {
       const l1 = buf[p + 1]! | (buf[p + 2]! << 8);
       const l2 = buf[p + 3]! | (buf[p + 4]! << 8);
       if (l1 !== l2) {
-        this.addJunk(buf, p, p + 1, 'length-mismatch');
+        this.drop(buf, p, p + 1, 'length-mismatch');
         p++;
         continue;
       }
       const pid = l1 & 3;
       const userLen = l1 >>> 2;
       if (buf[p + 5] !== START || (pid !== PROTOCOL_ID && !(legacy && pid === PROTOCOL_ID_LEGACY)) || userLen < HEADER_USER_BYTES + 4 || userLen > max) {
-        this.addJunk(buf, p, p + 1, 'bad-header');
+        this.drop(buf, p, p + 1, 'bad-header');
         p++;
         continue;
       }
@@ -126,57 +76,19 @@ export class Gw376Deframer {
       let cs = 0;
       for (let i = p + 6; i < csAt; i++) cs += buf[i]!;
       if (buf[csAt] !== (cs & 0xff)) {
-        this.addJunk(buf, p, p + 1, 'bad-checksum');
+        this.drop(buf, p, p + 1, 'bad-checksum');
         p++;
         continue;
       }
       if (buf[csAt + 1] !== END) {
-        this.addJunk(buf, p, p + 1, 'bad-end');
+        this.drop(buf, p, p + 1, 'bad-end');
         p++;
         continue;
       }
-      if (this.junkLength > 0) this.reportJunk();
       const f = new Gw376Frame(buf, p, 0, userLen, pid, this.revision);
-      this.framesOut++;
       p += total;
-      this.collect?.push(f);
-      this.opts.onFrame?.(f);
+      this.emit(f);
     }
     return p;
-  }
-
-  /** Bytes before a 68H: FE preamble bytes are skipped silently, anything else is garbage. */
-  private skip(buf: Buffer, from: number, to: number): void {
-    let allFe = this.junkLength === 0;
-    if (allFe) {
-      for (let i = from; i < to; i++) {
-        if (buf[i] !== PREAMBLE) {
-          allFe = false;
-          break;
-        }
-      }
-    }
-    if (!allFe) this.addJunk(buf, from, to, 'garbage');
-  }
-
-  private addJunk(buf: Buffer, from: number, to: number, reason: DiscardReason): void {
-    if (this.junkLength === 0) this.junkReason = reason;
-    for (let i = from; i < to && this.junkBytes.length < JUNK_KEEP; i++) this.junkBytes.push(buf[i]!);
-    this.junkLength += to - from;
-    this.bytesDiscarded += to - from;
-  }
-
-  private reportJunk(): void {
-    if (this.junkLength === 0) return;
-    const kept = Uint8Array.from(this.junkBytes);
-    const more = this.junkLength - kept.length;
-    const span: DiscardedSpan = {
-      reason: this.junkReason,
-      hex: toHex(kept) + (more > 0 ? ` …(+${more} bytes)` : ''),
-      length: this.junkLength,
-    };
-    this.junkBytes = [];
-    this.junkLength = 0;
-    this.opts.onDiscard?.(span);
   }
 }
