@@ -11,6 +11,7 @@
  * never writes into buffers it has handed out), but callers keeping many should copy `frame.bytes()`.
  */
 import { StreamDeframer, type DiscardedSpan as Span } from '../codec/stream-deframer.js';
+import { byteSum } from '../codec/checksum.js';
 import { Dlt645Frame, END, FRAME_OVERHEAD, PREAMBLE, START } from './frame.js';
 
 export type DiscardReason = 'garbage' | 'bad-second-start' | 'bad-checksum' | 'bad-end' | 'truncated';
@@ -49,9 +50,7 @@ export class Dlt645Deframer extends StreamDeframer<Dlt645Frame, DiscardReason> {
       const total = FRAME_OVERHEAD + buf[p + 9]!;
       if (n - p < total) return p;
       const csAt = p + total - 2;
-      let cs = 0;
-      for (let i = p; i < csAt; i++) cs += buf[i]!;
-      if ((cs & 0xff) !== buf[csAt]) {
+      if (byteSum(buf, p, csAt) !== buf[csAt]) {
         this.drop(buf, p, p + 1, 'bad-checksum');
         p++;
         continue;

@@ -7,7 +7,7 @@ import { DataError, EncodeError } from '../codec/errors.js';
 import { C_ABNORMAL, C_DIRECTION } from './control.js';
 import { FRAME_OVERHEAD, PREAMBLE, SCRAMBLE, START, END, type Dlt645Frame } from './frame.js';
 import { lookupDi } from './registry/index.js';
-import type { DiValue } from './registry/types.js';
+import type { DiEntry, DiValue } from './registry/types.js';
 
 /**
  * Encodes a 2007 read request (11H, L=4) for `di` to the 6 address bytes `address` (LSB first, see
@@ -39,6 +39,9 @@ export function encodeReadRequest(address: Uint8Array, di: number, preamble = 4,
   return b;
 }
 
+let lastDi = -1;
+let lastEntry: DiEntry | undefined;
+
 export interface ReadReply {
   di: number;
   value: DiValue;
@@ -60,7 +63,13 @@ export function decodeReadReply(frame: Dlt645Frame): ReadReply {
   const di =
     (((buf[s]! - SCRAMBLE) & 0xff) | (((buf[s + 1]! - SCRAMBLE) & 0xff) << 8) | (((buf[s + 2]! - SCRAMBLE) & 0xff) << 16)) +
     ((buf[s + 3]! - SCRAMBLE) & 0xff) * 0x1000000;
-  const entry = lookupDi(di, 2007);
+  // One-entry cache: a master reads the same DI from many meters in a row.
+  let entry = di === lastDi ? lastEntry : undefined;
+  if (!entry) {
+    entry = lookupDi(di, 2007);
+    lastDi = di;
+    lastEntry = entry;
+  }
   if (!entry) throw new DataError('read reply', `a DI known to the registry, got ${di.toString(16).toUpperCase().padStart(8, '0')}`, frame.hex);
   if (entry.decodeRaw) return { di, value: entry.decodeRaw(buf, s + 4, len, SCRAMBLE) };
   return { di, value: entry.decode(new BinaryReader(buf, s + 4, s + 4 + len, SCRAMBLE), len) };

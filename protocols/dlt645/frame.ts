@@ -9,6 +9,7 @@
 import { BinaryReader } from '../codec/cursor.js';
 import { EncodeError, FrameError } from '../codec/errors.js';
 import { toHex } from '../codec/hex.js';
+import { byteSum } from '../codec/checksum.js';
 import { formatAddress, parseAddress } from './address.js';
 import { C_ABNORMAL, C_DIRECTION, C_FUNCTION, C_MORE } from './control.js';
 
@@ -128,10 +129,8 @@ export function decodeFrame(buf: Buffer, start = 0, end = buf.length, allowTrail
   if (avail < total) {
     throw new FrameError('truncated', `${total} bytes for L=${l}, got ${avail}`, slice(buf, start, end), p - start);
   }
-  let cs = 0;
   const csAt = p + 10 + l;
-  for (let i = p; i < csAt; i++) cs += buf[i]!;
-  cs &= 0xff;
+  const cs = byteSum(buf, p, csAt);
   if (buf[csAt] !== cs) {
     throw new FrameError(
       'bad-checksum',
@@ -184,9 +183,7 @@ export function encodeFrame(opts: EncodeFrameOptions): Buffer {
 
 /** Writes CS and 16H for a frame whose 68H is at `start` and whose data ends before `csAt`. */
 export function finishFrame(out: Buffer, start: number, csAt: number): void {
-  let cs = 0;
-  for (let i = start; i < csAt; i++) cs += out[i]!;
-  out[csAt] = cs & 0xff;
+  out[csAt] = byteSum(out, start, csAt);
   out[csAt + 1] = END;
 }
 

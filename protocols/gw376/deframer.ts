@@ -12,6 +12,7 @@
  * Frames are views of the buffer being parsed; the deframer never writes into buffers it handed out.
  */
 import { StreamDeframer, type DiscardedSpan as Span } from '../codec/stream-deframer.js';
+import { byteSum } from '../codec/checksum.js';
 import type { Revision } from './frame.js';
 import { END, FRAME_OVERHEAD, Gw376Frame, HEADER_USER_BYTES, MAX_USER_NET, PROTOCOL_ID, PROTOCOL_ID_LEGACY, START } from './frame.js';
 
@@ -73,9 +74,7 @@ export class Gw376Deframer extends StreamDeframer<Gw376Frame, DiscardReason> {
       const total = userLen + FRAME_OVERHEAD;
       if (n - p < total) return p;
       const csAt = p + 6 + userLen;
-      let cs = 0;
-      for (let i = p + 6; i < csAt; i++) cs += buf[i]!;
-      if (buf[csAt] !== (cs & 0xff)) {
+      if (buf[csAt] !== byteSum(buf, p + 6, csAt)) {
         this.drop(buf, p, p + 1, 'bad-checksum');
         p++;
         continue;

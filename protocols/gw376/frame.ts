@@ -17,6 +17,7 @@ import { BCD_TO_INT } from '../codec/bcd.js';
 import { BinaryReader } from '../codec/cursor.js';
 import { EncodeError, FrameError } from '../codec/errors.js';
 import { toHex } from '../codec/hex.js';
+import { byteSum } from '../codec/checksum.js';
 import type { Direction } from './registry.js';
 import { lookupAfn } from './registry.js';
 
@@ -445,14 +446,6 @@ export function finishFrame(out: Buffer, start: number, end: number, protocolId 
   out[csAt + 1] = END;
 }
 
-/** CS: the sum of `buf[from, to)` mod 256 (unrolled by 4: the per-frame cost of decode and encode). */
-function byteSum(buf: Uint8Array, from: number, to: number): number {
-  let cs = 0;
-  let i = from;
-  for (; i + 4 <= to; i += 4) cs += buf[i]! + buf[i + 1]! + buf[i + 2]! + buf[i + 3]!;
-  for (; i < to; i++) cs += buf[i]!;
-  return cs & 0xff;
-}
 
 /** Reads Tp at `at`: PFC, A.16 send time, delay. */
 export function readTp(buf: Buffer, at: number): TimeLabel {
