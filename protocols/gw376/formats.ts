@@ -99,6 +99,16 @@ function bcdPair(w: BinaryWriter, v: number, field: string): void {
   w.u8(INT_TO_BCD[v]!);
 }
 
+// Day 0 is allowed: periodic settings (A.18 sync time in AFN04 F33) use it for "every day".
+const TIME_RANGES = { month: [1, 12], day: [0, 31], hour: [0, 23], minute: [0, 59], second: [0, 59] } as const;
+
+/** A calendar/clock field as one BCD byte, refusing values no clock can show (month 13, minute 60). */
+function timePart(w: BinaryWriter, v: number, part: keyof typeof TIME_RANGES, field: string): void {
+  const [lo, hi] = TIME_RANGES[part];
+  if (!Number.isInteger(v) || v < lo || v > hi) throw new EncodeError(field, `${part} ${v} is not ${lo}..${hi}`);
+  w.u8(INT_TO_BCD[v]!);
+}
+
 function year2(y: number, field: string): number {
   if (!Number.isInteger(y) || y < 2000 || y > 2099) throw new EncodeError(field, `year ${y} is not 2000..2099`);
   return y - 2000;
@@ -125,10 +135,10 @@ export function writeA1(w: BinaryWriter, v: DateTimeA1 | null, field = 'A.1'): v
     throw new EncodeError(field, `weekday ${v.weekday} is not 0..7`);
   }
   if (!Number.isInteger(v.month) || v.month < 0 || v.month > 19) throw new EncodeError(field, `month ${v.month}`);
-  bcdPair(w, v.second, field);
-  bcdPair(w, v.minute, field);
-  bcdPair(w, v.hour, field);
-  bcdPair(w, v.day, field);
+  timePart(w, v.second, 'second', field);
+  timePart(w, v.minute, 'minute', field);
+  timePart(w, v.hour, 'hour', field);
+  timePart(w, v.day, 'day', field);
   w.u8((v.weekday << 5) | INT_TO_BCD[v.month]!);
   bcdPair(w, year2(v.year, field), field);
 }
@@ -353,10 +363,10 @@ export function readA15(r: BinaryReader): DateTimeA15 | null {
 }
 export function writeA15(w: BinaryWriter, v: DateTimeA15 | null, field = 'A.15'): void {
   if (v === null) return fill(w, 5);
-  bcdPair(w, v.minute, field);
-  bcdPair(w, v.hour, field);
-  bcdPair(w, v.day, field);
-  bcdPair(w, v.month, field);
+  timePart(w, v.minute, 'minute', field);
+  timePart(w, v.hour, 'hour', field);
+  timePart(w, v.day, 'day', field);
+  timePart(w, v.month, 'month', field);
   bcdPair(w, year2(v.year, field), field);
 }
 
@@ -370,10 +380,10 @@ export function readA16(r: BinaryReader): TimeA16 | null {
 }
 export function writeA16(w: BinaryWriter, v: TimeA16 | null, field = 'A.16'): void {
   if (v === null) return fill(w, 4);
-  bcdPair(w, v.second, field);
-  bcdPair(w, v.minute, field);
-  bcdPair(w, v.hour, field);
-  bcdPair(w, v.day, field);
+  timePart(w, v.second, 'second', field);
+  timePart(w, v.minute, 'minute', field);
+  timePart(w, v.hour, 'hour', field);
+  timePart(w, v.day, 'day', field);
 }
 
 export function readA17(r: BinaryReader): TimeA17 | null {
@@ -386,10 +396,10 @@ export function readA17(r: BinaryReader): TimeA17 | null {
 }
 export function writeA17(w: BinaryWriter, v: TimeA17 | null, field = 'A.17'): void {
   if (v === null) return fill(w, 4);
-  bcdPair(w, v.minute, field);
-  bcdPair(w, v.hour, field);
-  bcdPair(w, v.day, field);
-  bcdPair(w, v.month, field);
+  timePart(w, v.minute, 'minute', field);
+  timePart(w, v.hour, 'hour', field);
+  timePart(w, v.day, 'day', field);
+  timePart(w, v.month, 'month', field);
 }
 
 export function readA18(r: BinaryReader): TimeA18 | null {
@@ -401,9 +411,9 @@ export function readA18(r: BinaryReader): TimeA18 | null {
 }
 export function writeA18(w: BinaryWriter, v: TimeA18 | null, field = 'A.18'): void {
   if (v === null) return fill(w, 3);
-  bcdPair(w, v.minute, field);
-  bcdPair(w, v.hour, field);
-  bcdPair(w, v.day, field);
+  timePart(w, v.minute, 'minute', field);
+  timePart(w, v.hour, 'hour', field);
+  timePart(w, v.day, 'day', field);
 }
 
 export function readA19(r: BinaryReader): TimeA19 | null {
@@ -414,8 +424,8 @@ export function readA19(r: BinaryReader): TimeA19 | null {
 }
 export function writeA19(w: BinaryWriter, v: TimeA19 | null, field = 'A.19'): void {
   if (v === null) return fill(w, 2);
-  bcdPair(w, v.minute, field);
-  bcdPair(w, v.hour, field);
+  timePart(w, v.minute, 'minute', field);
+  timePart(w, v.hour, 'hour', field);
 }
 
 export function readA20(r: BinaryReader): DateA20 | null {
@@ -427,8 +437,8 @@ export function readA20(r: BinaryReader): DateA20 | null {
 }
 export function writeA20(w: BinaryWriter, v: DateA20 | null, field = 'A.20'): void {
   if (v === null) return fill(w, 3);
-  bcdPair(w, v.day, field);
-  bcdPair(w, v.month, field);
+  timePart(w, v.day, 'day', field);
+  timePart(w, v.month, 'month', field);
   bcdPair(w, year2(v.year, field), field);
 }
 
@@ -440,7 +450,7 @@ export function readA21(r: BinaryReader): MonthA21 | null {
 }
 export function writeA21(w: BinaryWriter, v: MonthA21 | null, field = 'A.21'): void {
   if (v === null) return fill(w, 2);
-  bcdPair(w, v.month, field);
+  timePart(w, v.month, 'month', field);
   bcdPair(w, year2(v.year, field), field);
 }
 
@@ -473,8 +483,8 @@ export function readA24(r: BinaryReader): TimeA24 | null {
 }
 export function writeA24(w: BinaryWriter, v: TimeA24 | null, field = 'A.24'): void {
   if (v === null) return fill(w, 2);
-  bcdPair(w, v.hour, field);
-  bcdPair(w, v.day, field);
+  timePart(w, v.hour, 'hour', field);
+  timePart(w, v.day, 'day', field);
 }
 
 /** A.25: ±XXX.XXX current (A), 3 bytes, sign in D7 of byte 3. */
