@@ -126,29 +126,48 @@ const zeros = (): EnergyWh => Array.from({ length: NCH }, () => [0, 0, 0, 0]);
 
 /** Net energy of step `s` on weekday `dow`, integer Wh (negative = export). */
 export function stepNetWh(p: Profile, dow: number, s: number): number {
-  const h = (s + 0.5) / 4;
   const load = p.scale * WEEK[dow]! * BASE_SHAPE[s]!;
-  const pv = p.pvPeakW * Math.max(0, Math.sin((Math.PI * (h - 6)) / 12));
+  const pv = p.pvPeakW * PV_SHAPE[s]!;
   return Math.round((load - pv) / 4);
 }
 
+/** max(0, sin(π(h − 6)/12)) per step, h = (s + 0.5)/4: the PV shape, computed once. */
+const PV_SHAPE: readonly number[] = Array.from({ length: STEPS_PER_DAY }, (_, s) => Math.max(0, Math.sin((Math.PI * ((s + 0.5) / 4 - 6)) / 12)));
+
 /** Adds step (dow, s) × `fraction` (a whole step when omitted) into `acc`. */
+// Hot: 672 calls per profile. sqrt of an integer sum of squares is never within an ulp of x.5, so
+// Math.sqrt rounds exactly like Math.hypot here.
 function addStep(p: Profile, acc: EnergyWh, dow: number, s: number, elapsedMs = STEP_MS): void {
   const e = stepNetWh(p, dow, s);
-  const k = tariffOfStep(s) - 1;
-  const part = (x: number): number => (elapsedMs === STEP_MS ? x : Math.floor((x * elapsedMs) / STEP_MS));
+  if (e === 0) return;
+  const k = TARIFF_INDEX[s]!;
+  const whole = elapsedMs === STEP_MS;
   if (e > 0) {
     const q = k === 3 ? Math.round(e * 0.2) : Math.round(e * p.tanPhi);
-    acc[CH.forwardActive]![k]! += part(e);
-    acc[k === 3 ? CH.q4 : CH.q1]![k]! += part(q);
-    acc[CH.forwardApparent]![k]! += part(Math.round(Math.hypot(e, q)));
-  } else if (e < 0) {
+    const a = Math.round(Math.sqrt(e * e + q * q));
+    acc[C_FORWARDACTIVE]![k]! += whole ? e : Math.floor((e * elapsedMs) / STEP_MS);
+    acc[k === 3 ? C_Q4 : C_Q1]![k]! += whole ? q : Math.floor((q * elapsedMs) / STEP_MS);
+    acc[C_FORWARDAPPARENT]![k]! += whole ? a : Math.floor((a * elapsedMs) / STEP_MS);
+  } else {
     const q = Math.round(-e * 0.1);
-    acc[CH.reverseActive]![k]! += part(-e);
-    acc[CH.q2]![k]! += part(q);
-    acc[CH.reverseApparent]![k]! += part(Math.round(Math.hypot(e, q)));
+    const a = Math.round(Math.sqrt(e * e + q * q));
+    acc[C_REVERSEACTIVE]![k]! += whole ? -e : Math.floor((-e * elapsedMs) / STEP_MS);
+    acc[C_Q2]![k]! += whole ? q : Math.floor((q * elapsedMs) / STEP_MS);
+    acc[C_REVERSEAPPARENT]![k]! += whole ? a : Math.floor((a * elapsedMs) / STEP_MS);
   }
 }
+
+// Channel indexes as plain constants (CHANNELS order) for the hot loop.
+const C_FORWARDACTIVE = 0;
+const C_REVERSEACTIVE = 1;
+const C_Q1 = 2;
+const C_Q2 = 3;
+const C_Q4 = 5;
+const C_FORWARDAPPARENT = 6;
+const C_REVERSEAPPARENT = 7;
+
+/** Tariff index 0..3 of each step. */
+const TARIFF_INDEX: readonly number[] = Array.from({ length: STEPS_PER_DAY }, (_, s) => TARIFF_BY_HOUR[Math.floor(s / 4)]! - 1);
 
 function addInto(acc: EnergyWh, x: EnergyWh, times = 1): void {
   for (let c = 0; c < NCH; c++) for (let k = 0; k < 4; k++) acc[c]![k]! += x[c]![k]! * times;

@@ -34,4 +34,9 @@ export interface TerminalDevice {
    * reporting is allowed, AFN00 confirms it owes). Empty when there is nothing to send.
    */
   pendingReports(now: number): Buffer[];
+  /**
+   * Optional: how long the channel should wait before sending the answers of `receive` (the simulated
+   * terminal's `slowMs` fault); 0 or absent = at once.
+   */
+  replyDelayMs?(): number;
 }

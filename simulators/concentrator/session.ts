@@ -141,8 +141,13 @@ type LinkKind = 'login' | 'heartbeat' | 'logout';
 const AFN_CONFIRM = 0x00;
 const SEQ_OFFSET = 13;
 
+/** Optional extra a brain may offer: the reply delay its own `slowMs` fault asks the channel to apply. */
+interface SlowDevice {
+  replyDelayMs?(): number;
+}
+
 export class TerminalSession {
-  readonly device: TerminalDevice;
+  readonly device: TerminalDevice & SlowDevice;
   readonly mode: SessionMode;
   readonly counters: SessionCounters;
   private readonly o: SessionOptions;
@@ -562,7 +567,7 @@ export class TerminalSession {
 
   /** Answers: delayed by `slowMs` when slow. */
   private send(frames: Buffer[]): void {
-    const slow = this.faults.slowMs ?? 0;
+    const slow = Math.max(this.faults.slowMs ?? 0, this.device.replyDelayMs?.() ?? 0);
     if (slow > 0) {
       this.counters.faultsInjected++;
       const h = this.sched.setTimer(slow, () => {
