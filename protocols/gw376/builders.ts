@@ -14,7 +14,7 @@ import { writeA1, writeA20 } from './afn/common.js';
 import type { ForwardRequest, SerialControl } from './afn/afn10-forward.js';
 import { groupDataIds, daOfPn, dtOfFn } from './data-id.js';
 import type { EventCounters, FrameHeader, TimeLabel } from './frame.js';
-import { FUNC_PRM0, FUNC_PRM1, MAX_USER_NET, PW_LEN, encodeFrame, makeTp } from './frame.js';
+import { FUNC_PRM0, FUNC_PRM1, MAX_USER_NET, PW_LEN, encodeFrame, makeTp, CST_OFFSET_MINUTES } from './frame.js';
 import type { Gw376Message, KnownUnit, MessageUnit, RawUnit } from './message.js';
 import { encodeMessage } from './message.js';
 import { lookupAfn } from './registry.js';
@@ -193,16 +193,17 @@ export function clockSet(t: Target, clock: ClockA1, o: RequestOptions): Buffer {
   return build(requestHeader(0x05, t, o), [rawUnit(0, 31, w.finish())]);
 }
 
-/** A.1 clock of a Date's local time fields. */
-export function clockOf(d: Date): ClockA1 {
-  const wd = d.getDay();
+/** A.1 clock of the instant `d` on a terminal clock `utcOffsetMinutes` east of UTC (default UTC+8). */
+export function clockOf(d: Date, utcOffsetMinutes = CST_OFFSET_MINUTES): ClockA1 {
+  const l = new Date(d.getTime() + utcOffsetMinutes * 60_000);
+  const wd = l.getUTCDay();
   return {
-    year: d.getFullYear(),
-    month: d.getMonth() + 1,
-    day: d.getDate(),
-    hour: d.getHours(),
-    minute: d.getMinutes(),
-    second: d.getSeconds(),
+    year: l.getUTCFullYear(),
+    month: l.getUTCMonth() + 1,
+    day: l.getUTCDate(),
+    hour: l.getUTCHours(),
+    minute: l.getUTCMinutes(),
+    second: l.getUTCSeconds(),
     weekday: wd === 0 ? 7 : wd,
   };
 }

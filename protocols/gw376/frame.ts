@@ -474,10 +474,14 @@ export function writeTp(out: Buffer, at: number, tp: TimeLabel): number {
 }
 
 /** A Tp for a request sent at `now` (local time fields of the Date). */
-export function makeTp(pfc: number, now: Date, delayMinutes = 0): TimeLabel {
+/** Terminal clocks keep local time; China Standard Time (UTC+8) unless the caller says otherwise. */
+export const CST_OFFSET_MINUTES = 480;
+
+export function makeTp(pfc: number, now: Date, delayMinutes = 0, utcOffsetMinutes = CST_OFFSET_MINUTES): TimeLabel {
+  const l = new Date(now.getTime() + utcOffsetMinutes * 60_000);
   return {
     pfc: pfc & 0xff,
-    sendTime: { day: now.getDate(), hour: now.getHours(), minute: now.getMinutes(), second: now.getSeconds() },
+    sendTime: { day: l.getUTCDate(), hour: l.getUTCHours(), minute: l.getUTCMinutes(), second: l.getUTCSeconds() },
     delayMinutes,
   };
 }
@@ -487,12 +491,14 @@ export function makeTp(pfc: number, now: Date, delayMinutes = 0): TimeLabel {
  * the allowed delay; delay 0 = never). The send time carries only day..second, so it is placed in the
  * month of `now`, or the previous month when its day is later than today.
  */
-export function tpExpired(tp: TimeLabel, now: Date): boolean {
+export function tpExpired(tp: TimeLabel, now: Date, utcOffsetMinutes = CST_OFFSET_MINUTES): boolean {
   if (tp.delayMinutes === 0 || !tp.sendTime) return false;
   const t = tp.sendTime;
-  const sent = new Date(now.getFullYear(), now.getMonth(), t.day, t.hour, t.minute, t.second);
-  if (t.day > now.getDate()) sent.setMonth(sent.getMonth() - 1);
-  return now.getTime() - sent.getTime() > tp.delayMinutes * 60_000;
+  const off = utcOffsetMinutes * 60_000;
+  const l = new Date(now.getTime() + off);
+  const month = t.day > l.getUTCDate() ? l.getUTCMonth() - 1 : l.getUTCMonth();
+  const sent = Date.UTC(l.getUTCFullYear(), month, t.day, t.hour, t.minute, t.second) - off;
+  return now.getTime() - sent > tp.delayMinutes * 60_000;
 }
 
 export function a1ToString(raw: number): string {

@@ -4,7 +4,9 @@ import { MultiFrameAssembler, builders, confirmDuty, decodeFrame, decodeMessage 
 import { bytesOf, vectors } from './vectors.js';
 
 const hex = (b: Buffer): string => b.toString('hex').toUpperCase();
-const at = (d: number, h: number, m: number, s: number): Date => new Date(2024, 0, d, h, m, s);
+// The instant at which a terminal clock (China Standard Time, UTC+8) shows 2024-01-d h:m:s.
+const CST = 8 * 3_600_000;
+const at = (d: number, h: number, m: number, s: number): Date => new Date(Date.UTC(2024, 0, d, h, m, s) - CST);
 
 describe('builders reproduce captured frames', () => {
   it('terminal login / heartbeat / logout (vectors 0, 1, 2)', () => {
@@ -40,7 +42,7 @@ describe('builders reproduce captured frames', () => {
     expect(hex(b)).toBe(vectors[29]!.hex);
   });
   it('clock set AFN05 F31: A.1 data with weekday and PW', () => {
-    const b = builders.clockSet({ a1: '1310', a2: 12345, msa: 1 }, builders.clockOf(new Date(2015, 2, 12, 10, 30, 55)), { seq: 1, now: at(12, 10, 30, 55), tp: true });
+    const b = builders.clockSet({ a1: '1310', a2: 12345, msa: 1 }, builders.clockOf(new Date(Date.UTC(2015, 2, 12, 10, 30, 55) - CST)), { seq: 1, now: at(12, 10, 30, 55), tp: true });
     const f = decodeFrame(b);
     expect(f.data.toString('hex')).toBe('00004003553010128315');
     expect(f.pw?.length).toBe(16);
