@@ -118,31 +118,27 @@ function suite(name: string, setup: () => Promise<{ sim: MeterSimulatorHandle; c
 const simOptions = { addresses, seed: SEED, now: () => NOW, faults: Object.fromEntries(Object.entries(FAULTS).map(([a, f]) => [a, [f]])), tdMs: 20 };
 const link = { replyTimeoutMs: 400, retries: 2, interByteTimeoutMs: 60 };
 
+/** Simulator + client on one channel; closing order: client, simulator, then the line itself. */
+function env(sim: MeterSimulatorHandle, channel: MeterChannel, line?: PtyPair): { sim: MeterSimulatorHandle; channel: MeterChannel; close(): Promise<void> } {
+  return {
+    sim,
+    channel,
+    async close() {
+      await channel.close();
+      await sim.close();
+      await line?.close();
+    },
+  };
+}
+
 suite('meter reading over a socat pty pair (RS-485 simulation)', async () => {
   requireSocat();
   const pty: PtyPair = await openPtyPair();
   const sim = await runMeterSimulator({ ...simOptions, serial: { path: pty.b } });
-  const channel = await openMeterChannel({ serial: pty.a, serialSettings: '2400,8E1', link });
-  return {
-    sim,
-    channel,
-    async close() {
-      await channel.close();
-      await sim.close();
-      await pty.close();
-    },
-  };
+  return env(sim, await openMeterChannel({ serial: pty.a, serialSettings: '2400,8E1', link }), pty);
 });
 
 suite('meter reading over TCP (serial server / DTU)', async () => {
   const sim = await runMeterSimulator({ ...simOptions, tcp: { port: 0 } });
-  const channel = await openMeterChannel({ tcp: `127.0.0.1:${sim.port}`, link });
-  return {
-    sim,
-    channel,
-    async close() {
-      await channel.close();
-      await sim.close();
-    },
-  };
+  return env(sim, await openMeterChannel({ tcp: `127.0.0.1:${sim.port}`, link }));
 });
