@@ -3,6 +3,10 @@
  *   hes-sim meter --tcp 9001 --address 1,2,3 [--fault 2=slow:800 …] [--seed N] [--td 30] [--baud 2400]
  *                 [--edition 2007|1997] [--preamble 0..4] [--json-log] [--log-level debug]
  *   hes-sim meter --serial /dev/pts/3 --address 123456789012
+ *   hes-sim concentrator --connect tcp://127.0.0.1:9100 | --listen 9200 | --mqtt mqtt://127.0.0.1:1883
+ *                 --area 1101 --terminal 1 [--meters 8] [--seed N] [--state <dir>] [--quiet]
+ *   hes-sim fleet --terminals 10000 --meters-per-terminal 200 --connect tcp://127.0.0.1:9100 | --mqtt url
+ *                 [--scenario file] [--seed N] [--ramp 500] [--stats-json f] [--write-archive dir] [--duration s]
  * Logs go to stderr (pino; one line per request and reply with hex at debug level); stdout carries only
  * the ready line, e.g. `hes-sim: 3 meters on tcp 127.0.0.1:9001`. SIGINT/SIGTERM close cleanly.
  */
@@ -10,6 +14,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino, type Logger } from 'pino';
 import { parseAddressedFault, type FaultSpec } from './meter/faults.js';
 import { runMeterSimulator, type MeterSimulatorHandle, type MeterSimulatorOptions } from './meter/server.js';
+import { frameLine } from './concentrator/frame-log.js';
+import { runConcentrator } from './concentrator/run.js';
+import { runFleet, type FleetRunOptions } from './fleet/run.js';
 
 export { runMeterSimulator } from './meter/server.js';
 export type { MeterSimulatorOptions, MeterSimulatorHandle } from './meter/server.js';
@@ -81,7 +88,7 @@ export function meterOptionsFromCli(o: MeterCliOptions): MeterSimulatorOptions {
 }
 
 export function buildProgram(onReady: (h: MeterSimulatorHandle) => void = () => {}): Command {
-  const program = new Command('hes-sim').description('OpenHES simulators (DL/T 645 meters)').showHelpAfterError();
+  const program = new Command('hes-sim').description('OpenHES simulators (DL/T 645 meters, Q/GDW 376.1 concentrators and fleets)').showHelpAfterError();
   program
     .command('meter')
     .description('an RS-485 bus of DL/T 645 meters on a serial path or a TCP port')
@@ -114,7 +121,146 @@ export function buildProgram(onReady: (h: MeterSimulatorHandle) => void = () => 
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
     });
+  addConcentratorCommands(program);
   return program;
+}
+
+interface ConcentratorCliOptions {
+  connect?: string;
+  listen?: number;
+  mqtt?: string;
+  host: string;
+  area: string;
+  terminal: number;
+  meters: number;
+  seed?: string;
+  state?: string;
+  quiet?: boolean;
+}
+
+interface FleetCliOptions {
+  terminals: number;
+  metersPerTerminal: number;
+  connect?: string;
+  mqtt?: string;
+  area: string;
+  scenario?: string;
+  seed?: string;
+  ramp: number;
+  statsJson?: string;
+  writeArchive?: string;
+  state?: string;
+  duration?: number;
+  progress: number;
+  mqttConnections?: number;
+}
+
+const area = (v: string): string => {
+  if (!/^\d{4}$/.test(v)) throw new InvalidArgumentError('--area must be the 4-digit region code A1, e.g. 1101');
+  return v;
+};
+const seedOf = (v: string | undefined): number | string | undefined => (v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : v);
+
+/** Stops on SIGINT/SIGTERM (once), then exits 0. */
+function onSignals(stop: (signal: string) => Promise<void>): void {
+  let stopping = false;
+  const h = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    void stop(signal).then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`hes-sim: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => h('SIGINT'));
+  process.once('SIGTERM', () => h('SIGTERM'));
+}
+
+function addConcentratorCommands(program: Command): void {
+  program
+    .command('concentrator')
+    .description('one Q/GDW 376.1 concentrator (terminal) with meters: dials in over TCP or MQTT, or listens; logs every frame (hex + decoded) on stderr')
+    .option('--connect <url>', 'dial in to the head-end: tcp://host:port')
+    .option('--listen <port>', 'wait for the head-end to dial out on this TCP port (0 = any)', int('--listen', 0, 65535))
+    .option('--mqtt <url>', 'dial in over MQTT: mqtt://host:port (topics hes/<A1>/<A2>/up|down)')
+    .option('--host <host>', 'listen address for --listen', '127.0.0.1')
+    .requiredOption('--area <a1>', 'region code A1 (4 digits)', area)
+    .requiredOption('--terminal <a2>', 'terminal address A2 (1..65535)', int('--terminal', 1, 65535))
+    .option('--meters <n>', 'meters behind the terminal, Pn 1..n', int('--meters', 0, 2040), 8)
+    .option('--seed <n>', 'model seed (same seed, same values)')
+    .option('--state <dir>', 'keep the terminal parameters in this directory across restarts')
+    .option('--quiet', 'no frame log')
+    .action(async (o: ConcentratorCliOptions) => {
+      const given = [o.connect, o.listen, o.mqtt].filter((x) => x !== undefined).length;
+      if (given !== 1) throw new InvalidArgumentError('give exactly one of --connect tcp://host:port, --listen <port>, --mqtt mqtt://host:port');
+      if (o.connect !== undefined && !o.connect.startsWith('tcp://')) throw new InvalidArgumentError('--connect takes tcp://host:port (use --mqtt for MQTT)');
+      if (o.mqtt !== undefined && !o.mqtt.startsWith('mqtt://')) throw new InvalidArgumentError('--mqtt takes mqtt://host:port');
+      const err = (line: string): void => void process.stderr.write(line + '\n');
+      const seed = seedOf(o.seed);
+      const h = await runConcentrator({
+        ...(o.listen !== undefined ? { listen: { port: o.listen, host: o.host } } : { connect: (o.connect ?? o.mqtt)! }),
+        id: { a1: o.area, a2: o.terminal },
+        meters: o.meters,
+        ...(seed !== undefined ? { seed } : {}),
+        ...(o.state ? { stateDir: o.state } : {}),
+        observer: {
+          ...(o.quiet ? {} : { frame: (dir, bytes, note) => err(frameLine(dir, bytes, note)) }),
+          state: (s, d) => err(`${new Date().toTimeString().slice(0, 8)} STATE ${s}${d ? ` (${d})` : ''}`),
+          error: (e) => err(`error: ${e instanceof Error ? e.message : String(e)}`),
+        },
+      });
+      process.stdout.write(`hes-sim: concentrator ${o.area}-${String(o.terminal).padStart(5, '0')} (${o.meters} meters) ${h.description}\n`);
+      onSignals(async () => {
+        await h.close();
+      });
+    });
+
+  program
+    .command('fleet')
+    .description('thousands of 376.1 terminals with meters in one process, dialling in over TCP or MQTT, with faults from a scenario file')
+    .requiredOption('--terminals <n>', 'number of terminals (A2 = 1..n)', int('--terminals', 1, 65535))
+    .option('--meters-per-terminal <m>', 'meters behind each terminal', int('--meters-per-terminal', 0, 2040), 8)
+    .option('--connect <url>', 'head-end: tcp://host:port')
+    .option('--mqtt <url>', 'broker: mqtt://host:port')
+    .option('--mqtt-connections <k>', 'share k MQTT connections among the terminals (default: one per terminal)', int('--mqtt-connections', 1, 65535))
+    .option('--area <a1>', 'region code A1 of every terminal', area, '1101')
+    .option('--scenario <file>', 'JSON fault scenario (see simulators/fleet/scenario.ts)')
+    .option('--seed <n>', 'model seed')
+    .option('--ramp <n>', 'connections started per second', int('--ramp', 0, 1_000_000), 500)
+    .option('--stats-json <file>', 'write counters and timings as JSON at exit')
+    .option('--write-archive <dir>', 'write the fleet archive as CSV (docs/archive-format.md) before starting')
+    .option('--state <dir>', 'keep each terminal\'s parameters in this directory across restarts')
+    .option('--duration <s>', 'stop after this many seconds (default: until SIGINT/SIGTERM)', int('--duration', 1, 10_000_000))
+    .option('--progress <s>', 'seconds between progress lines on stderr (0 = none)', int('--progress', 0, 3600), 5)
+    .action(async (o: FleetCliOptions) => {
+      if ((o.connect === undefined) === (o.mqtt === undefined)) throw new InvalidArgumentError('give exactly one of --connect tcp://host:port or --mqtt mqtt://host:port');
+      const seed = seedOf(o.seed);
+      const ro: FleetRunOptions = {
+        terminals: o.terminals,
+        metersPerTerminal: o.metersPerTerminal,
+        url: (o.connect ?? o.mqtt)!,
+        a1: o.area,
+        rampPerSec: o.ramp,
+        progressMs: o.progress * 1000,
+        ...(seed !== undefined ? { seed } : {}),
+        ...(o.scenario ? { scenarioFile: o.scenario } : {}),
+        ...(o.statsJson ? { statsJson: o.statsJson } : {}),
+        ...(o.writeArchive ? { archiveDir: o.writeArchive } : {}),
+        ...(o.state ? { stateDir: o.state } : {}),
+        ...(o.mqttConnections ? { mqttConnections: o.mqttConnections } : {}),
+      };
+      const h = await runFleet(ro);
+      process.stdout.write(`hes-sim: fleet of ${o.terminals} terminals (${o.terminals * o.metersPerTerminal} meters) → ${ro.url}\n`);
+      const stop = async (): Promise<void> => {
+        const s = await h.stop();
+        process.stderr.write(`${h.fleet.progressLine()}\nfleet stopped: all logged in after ${s.allLoggedInMs ?? '-'} ms, rss ${(s.rssBytes / 1048576).toFixed(0)} MiB\n`);
+      };
+      if (o.duration) setTimeout(() => void stop().then(() => process.exit(0)), o.duration * 1000);
+      onSignals(stop);
+    });
 }
 
 export async function main(argv: readonly string[] = process.argv): Promise<void> {

@@ -4,7 +4,7 @@
  *   mqtt://127.0.0.1:1883  dial in over MQTT (topic pair per terminal, see drivers/mqtt.ts)
  * and the listening side (head-end dial-out) on a local TCP port.
  */
-import { MqttTransport, SharedMqttConnection, terminalTopics } from '../../drivers/mqtt.js';
+import { MqttTransport, terminalTopics, type SharedMqttConnection } from '../../drivers/mqtt.js';
 import { TcpClientTransport } from '../../drivers/tcp-client.js';
 import { listenTcp, type TcpListener } from '../../drivers/tcp-server.js';
 import type { Transport } from '../../drivers/transport.js';

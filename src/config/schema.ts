@@ -15,6 +15,33 @@ export interface HesConfig {
     /** Meter clocks keep local time: minutes east of UTC (480 = China Standard Time). */
     utcOffsetMinutes: number;
   };
+  /** Front-end processor: terminal sessions (src/fep). */
+  fep: {
+    /** TCP listen address and port for terminal dial-in. */
+    host: string;
+    port: number;
+    /** Heartbeat period assumed when the terminal's AFN04 F1 is not known, s. */
+    heartbeatS: number;
+    /** A terminal silent for this many heartbeat periods is marked offline. */
+    silencePeriods: number;
+    /** Wait per attempt for a reply when the terminal's AFN04 F1 is not known, ms. */
+    timeoutMs: number;
+    /** Retries after the first attempt when AFN04 F1 is not known (0..3 per the standard). */
+    retries: number;
+    /** Requests in flight per terminal. */
+    window: number;
+    /** Requests waiting per terminal before QueueFullError. */
+    queueLimit: number;
+    maxSessions: number;
+    /** A socket that has not logged in after this long is closed, ms. */
+    loginTimeoutMs: number;
+    /** PW (16 bytes as 32 hex digits) for AFN01/04/05/06/0F/10 when the archive has none. */
+    pw: string;
+    /** Master station address MSA 1..127. */
+    msa: number;
+    /** Minutes of allowed transmission delay written in Tp (0 = not checked). */
+    tpDelayMinutes: number;
+  };
   demo: {
     /** Number of simulated meters on the demo bus. */
     meters: number;
@@ -27,6 +54,21 @@ export interface HesConfig {
 export const DEFAULT_CONFIG: HesConfig = {
   log: { level: 'info' },
   meter: { replyTimeoutMs: 1500, interByteTimeoutMs: 200, retries: 2, preamble: 4, serial: '2400,8E1', utcOffsetMinutes: 480 },
+  fep: {
+    host: '127.0.0.1',
+    port: 9300,
+    heartbeatS: 900,
+    silencePeriods: 3,
+    timeoutMs: 10_000,
+    retries: 2,
+    window: 1,
+    queueLimit: 1000,
+    maxSessions: 100_000,
+    loginTimeoutMs: 60_000,
+    pw: '00000000000000000000000000000000',
+    msa: 1,
+    tpDelayMinutes: 5,
+  },
   demo: { meters: 3, seed: 1, intervalS: 5 },
 };
 
@@ -60,6 +102,21 @@ const SCHEMA: Record<string, Record<string, Check>> = {
     preamble: int(0, 8),
     serial: pattern(/^\d{3,6}(,?[78][NEO][12])?$/i, 'serial settings like 2400,8E1'),
     utcOffsetMinutes: int(-720, 840),
+  },
+  fep: {
+    host: pattern(/^[0-9A-Za-z.:\-\[\]]+$/, 'a host name or IP address'),
+    port: int(0, 65_535),
+    heartbeatS: int(1, 86_400),
+    silencePeriods: int(1, 100),
+    timeoutMs: int(50, 600_000),
+    retries: int(0, 10),
+    window: int(1, 16),
+    queueLimit: int(1, 1_000_000),
+    maxSessions: int(1, 10_000_000),
+    loginTimeoutMs: int(100, 3_600_000),
+    pw: pattern(/^[0-9A-Fa-f]{32}$/, '32 hex digits (16 bytes)'),
+    msa: int(1, 127),
+    tpDelayMinutes: int(0, 255),
   },
   demo: { meters: int(1, 10_000), seed: int(0, 2 ** 31 - 1), intervalS: int(1, 86_400) },
 };
