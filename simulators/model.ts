@@ -35,7 +35,10 @@
  * Instantaneous values at t use the running step's average power with a ±2 % per-minute ripple r(minute)
  * (same hash), split over the phases by the weights; voltage = 220 V + offset + 4 V·cos(2π·(h − 3)/24)
  * (higher at night) − 1 V per imported phase kW (export raises it) + ±0.5 V per-minute noise; current = |S_phase| / U; PF = P/|S|;
- * frequency = 50 Hz ± 0.03; values are quantised to the DL/T 645 resolutions (V 0.1, A 0.001, kW 0.001,
+ * frequency = 50 Hz ± 0.03; out-of-limit periods (voltageExcursion): on about one local day in ten per
+ * id, one phase leaves the GB/T 12325 band (220 V −10 %…+7 %, i.e. 198…235.4 V) for 1–3 whole hours
+ * starting between 08:00 and 19:00 — over-voltage +28 V or under-voltage −32 V, drawn from
+ * FNV-1a(`${seed}:${id}#ex#${day}`); values are quantised to the DL/T 645 resolutions (V 0.1, A 0.001, kW 0.001,
  * PF 0.001, Hz 0.01), so a test can compare what the meter sends with what these functions return.
  */
 
@@ -371,6 +374,27 @@ export interface InstantValues {
 const r3 = (x: number): number => Math.round(x) / 1000;
 
 /** Instantaneous values at `t` (UTC ms). Before the epoch the first step of the epoch is used. */
+/** An out-of-limit voltage period of one local day (documented in the header), or null. */
+export interface VoltageExcursion {
+  /** Phase index 0..2 (A, B, C). */
+  phase: number;
+  /** Local hours [fromHour, toHour). */
+  fromHour: number;
+  toHour: number;
+  /** Voltage change in 0.1 V: +280 (over-voltage) or −320 (under-voltage). */
+  deltaDv: number;
+}
+
+/** The out-of-limit period of local day `day` (days since the epoch), if that day has one. */
+export function voltageExcursion(p: Profile, day: number): VoltageExcursion | null {
+  const rnd = mulberry32(hash32(`${p.key}#ex#${day}`));
+  if (rnd() >= 0.1) return null;
+  const phase = Math.floor(rnd() * 3);
+  const fromHour = 8 + Math.floor(rnd() * 12);
+  const toHour = fromHour + 1 + Math.floor(rnd() * 3);
+  return { phase, fromHour, toHour, deltaDv: rnd() < 0.5 ? 280 : -320 };
+}
+
 export function instantAt(p: Profile, t: number): InstantValues {
   const pos = position(Math.max(t, EPOCH_MS + 1))!;
   const minute = Math.floor(t / 60_000);
@@ -379,6 +403,7 @@ export function instantAt(p: Profile, t: number): InstantValues {
   const totalW = Math.round(e * 4 * (1 + 0.02 * noise(p.key, minute)));
   const tan = e > 0 ? (k === 4 ? -0.2 : p.tanPhi) : 0;
   const h = (pos.step * STEP_MS + pos.intoStep) / 3_600_000;
+  const excursion = voltageExcursion(p, pos.day);
   const wa = Math.round(totalW * p.phaseWeights[0]);
   const wb = Math.round(totalW * p.phaseWeights[1]);
   const ws = [wa, wb, totalW - wa - wb];
@@ -386,7 +411,8 @@ export function instantAt(p: Profile, t: number): InstantValues {
     // Quadrant I (import, inductive), IV (valley, capacitive), II (export, Q > 0).
     const q = Math.round(e >= 0 ? w * tan : Math.abs(w) * 0.1);
     const s = Math.hypot(w, q);
-    const dv = p.voltageOffsets[i]! + 40 * Math.cos((2 * Math.PI * (h - 3)) / 24) - w / 100 + 5 * noise(p.key, minute * 3 + i);
+    const ex = excursion && excursion.phase === i && h >= excursion.fromHour && h < excursion.toHour ? excursion.deltaDv : 0;
+    const dv = p.voltageOffsets[i]! + 40 * Math.cos((2 * Math.PI * (h - 3)) / 24) - w / 100 + 5 * noise(p.key, minute * 3 + i) + ex;
     const voltage = Math.round(2200 + dv) / 10;
     const current = Math.round((s * 1000) / voltage) / 1000;
     let angle = Math.round((Math.atan2(q, w) * 1800) / Math.PI) / 10;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  CH, energyAt, energyWhAt, EPOCH_MS, fromLocal, instantAt, kwh, profileFor, register, STEP_MS, stepNetWh, tariffOfStep,
+  CH, DAY_MS, energyAt, energyWhAt, EPOCH_MS, fromLocal, instantAt, kwh, profileFor, register, STEP_MS, stepNetWh, tariffOfStep, voltageExcursion,
 } from '../../../simulators/model.js';
 
 const T = fromLocal(2024, 5, 15, 12, 7, 30);
@@ -69,10 +69,20 @@ describe('model: deterministic value functions', () => {
   it('instantaneous values are realistic and quantised to the DL/T 645 resolutions', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 5 * 365 * 86_400_000 }), fc.string({ minLength: 1, maxLength: 12 }), (dt, id) => {
-        const iv = instantAt(profileFor(1, id), EPOCH_MS + dt);
-        for (const ph of iv.phases) {
-          expect(ph.voltage).toBeGreaterThan(200);
-          expect(ph.voltage).toBeLessThan(240);
+        const p = profileFor(1, id);
+        const t = EPOCH_MS + dt;
+        const iv = instantAt(p, t);
+        const ex = voltageExcursion(p, Math.floor(dt / DAY_MS));
+        const h = (dt % DAY_MS) / 3_600_000;
+        for (const [i, ph] of iv.phases.entries()) {
+          const out = ex !== null && ex.phase === i && h >= ex.fromHour && h < ex.toHour;
+          // Inside an excursion the phase is outside 198…235.4 V; otherwise inside 200…240 V.
+          if (out && ex.deltaDv > 0) expect(ph.voltage).toBeGreaterThan(235.4);
+          else if (out) expect(ph.voltage).toBeLessThan(198);
+          else {
+            expect(ph.voltage).toBeGreaterThan(200);
+            expect(ph.voltage).toBeLessThan(240);
+          }
           expect(Math.round(ph.voltage * 10) / 10).toBe(ph.voltage);
           expect(Math.round(ph.current * 1000) / 1000).toBe(ph.current);
           expect(Math.abs(ph.powerFactor)).toBeLessThanOrEqual(1);
@@ -82,7 +92,24 @@ describe('model: deterministic value functions', () => {
         expect(Math.round(iv.activePower * 1000) / 1000).toBe(iv.activePower);
         expect(iv.phases.reduce((s, x) => s + Math.round(x.activePower * 1000), 0)).toBe(Math.round(iv.activePower * 1000));
       }),
-      { numRuns: 50 },
+      { numRuns: 300 },
     );
+  });
+});
+
+describe('out-of-limit voltage periods', () => {
+  it('about one day in ten has one, 1–3 hours long, within 08:00–22:00', () => {
+    const p = profileFor(1, 'excursions');
+    const days = Array.from({ length: 2000 }, (_, d) => voltageExcursion(p, d));
+    const hits = days.filter((x) => x !== null);
+    expect(hits.length).toBeGreaterThan(140);
+    expect(hits.length).toBeLessThan(260);
+    for (const x of hits) {
+      expect(x.toHour - x.fromHour).toBeGreaterThanOrEqual(1);
+      expect(x.toHour - x.fromHour).toBeLessThanOrEqual(3);
+      expect(x.fromHour).toBeGreaterThanOrEqual(8);
+      expect(x.toHour).toBeLessThanOrEqual(22);
+    }
+    expect(new Set(hits.map((x) => x.deltaDv > 0))).toEqual(new Set([true, false]));
   });
 });
