@@ -42,6 +42,11 @@ export interface HesConfig {
     /** Minutes of allowed transmission delay written in Tp (0 = not checked). */
     tpDelayMinutes: number;
   };
+  /** Where the head-end keeps its state: the embedded database `<dir>/openhes.db` (archive, later more). */
+  data: {
+    /** Data directory (created when missing). */
+    dir: string;
+  };
   demo: {
     /** Number of simulated meters on the demo bus. */
     meters: number;
@@ -69,6 +74,7 @@ export const DEFAULT_CONFIG: HesConfig = {
     msa: 1,
     tpDelayMinutes: 5,
   },
+  data: { dir: './.state/data' },
   demo: { meters: 3, seed: 1, intervalS: 5 },
 };
 
@@ -104,7 +110,7 @@ const SCHEMA: Record<string, Record<string, Check>> = {
     utcOffsetMinutes: int(-720, 840),
   },
   fep: {
-    host: pattern(/^[0-9A-Za-z.:\-\[\]]+$/, 'a host name or IP address'),
+    host: pattern(/^[0-9A-Za-z.:\-[\]]+$/, 'a host name or IP address'),
     port: int(0, 65_535),
     heartbeatS: int(1, 86_400),
     silencePeriods: int(1, 100),
@@ -118,6 +124,7 @@ const SCHEMA: Record<string, Record<string, Check>> = {
     msa: int(1, 127),
     tpDelayMinutes: int(0, 255),
   },
+  data: { dir: pattern(/^[^\0]{1,4096}$/, 'a directory path') },
   demo: { meters: int(1, 10_000), seed: int(0, 2 ** 31 - 1), intervalS: int(1, 86_400) },
 };
 

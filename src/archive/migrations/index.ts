@@ -1,0 +1,14 @@
+/**
+ * Database migrations, numbered. Each runs once (recorded in `schema_version`), in a transaction at
+ * open, in order; their SQL is also written to be idempotent (IF NOT EXISTS). Append, never edit.
+ */
+import { migration0001 } from './0001-archive.js';
+import { migration0002 } from './0002-name-search.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002];
