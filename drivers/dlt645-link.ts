@@ -53,13 +53,22 @@ export interface LinkReply {
   turnaroundMs: number;
 }
 
+/**
+ * What a DL/T 645 client needs of a link: send a request frame, get the matching reply frame (null for
+ * broadcasts). `Dlt645Link` implements it on a bus; the FEP implements it through a concentrator's
+ * AFN10 forwarding, so meter reads look the same either way.
+ */
+export interface MeterLink {
+  request(req: LinkRequest): Promise<LinkReply | null>;
+}
+
 interface Pending {
   req: LinkRequest;
   resolve(r: LinkReply | null): void;
   reject(e: Error): void;
 }
 
-export class Dlt645Link {
+export class Dlt645Link implements MeterLink {
   readonly transport: Transport;
   private readonly opts: Required<Omit<Dlt645LinkOptions, 'onDiscard' | 'onUnmatched'>> & Pick<Dlt645LinkOptions, 'onDiscard' | 'onUnmatched'>;
   private readonly deframer: Dlt645Deframer;

@@ -13,7 +13,7 @@ import { parseDi } from '../../protocols/dlt645/di.js';
 import type { Dlt645Version } from '../../protocols/dlt645/control.js';
 import { BinaryReader } from '../../protocols/codec/cursor.js';
 import { DataError } from '../../protocols/codec/errors.js';
-import type { Dlt645Link } from '../../drivers/dlt645-link.js';
+import type { MeterLink } from '../../drivers/dlt645-link.js';
 import { DeniedError } from '../errors.js';
 
 export interface MeterReading extends DiData {
@@ -44,14 +44,14 @@ export interface MeterClientOptions {
 type Reply = { message: Dlt645Response; address: string; frameHex: string; attempts: number; turnaroundMs: number; more: boolean };
 
 export class MeterClient {
-  private readonly link: Dlt645Link;
+  private readonly link: MeterLink;
   readonly version: Dlt645Version;
   private readonly password: Password;
   private readonly operator: string;
   private readonly maxFollowUps: number;
   private readonly utcOffsetMinutes: number;
 
-  constructor(link: Dlt645Link, opts: MeterClientOptions = {}) {
+  constructor(link: MeterLink, opts: MeterClientOptions = {}) {
     this.link = link;
     this.version = opts.version ?? 2007;
     this.password = opts.password ?? { level: 2, code: '000000' };
