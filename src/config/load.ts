@@ -17,16 +17,21 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 
 const camel = (s: string): string => s.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-/** Environment overrides: HES_METER_REPLY_TIMEOUT_MS → meter.replyTimeoutMs. Numbers are parsed. */
+/**
+ * Environment overrides: HES_METER_REPLY_TIMEOUT_MS → meter.replyTimeoutMs. A value becomes a number only
+ * where the setting is numeric by default (a PW of digits stays a string); the schema validates the rest.
+ */
 export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, Record<string, unknown>> = {};
+  const defaults = DEFAULT_CONFIG as unknown as Record<string, Record<string, unknown>>;
   for (const [name, value] of Object.entries(env)) {
     const m = /^HES_([A-Z]+)_([A-Z0-9_]+)$/.exec(name);
     if (!m || value === undefined || m[1] === 'CONFIG') continue;
     const section = camel(m[1]!);
-    if (!(section in DEFAULT_CONFIG)) continue;
+    if (!(section in defaults)) continue;
     const key = camel(m[2]!);
-    (out[section] ??= {})[key] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+    const numeric = typeof defaults[section]![key] === 'number';
+    (out[section] ??= {})[key] = numeric && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
   }
   return out;
 }

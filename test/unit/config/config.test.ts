@@ -27,6 +27,12 @@ describe('configuration', () => {
     expect(c.log.level).toBe('debug');
   });
 
+  it('a digit-only value of a text setting stays text', () => {
+    const c = loadConfig({ env: { HES_FEP_PW: '00000000000000000000000000000000', HES_FEP_PORT: '9400' } });
+    expect(c.fep.pw).toBe('00000000000000000000000000000000');
+    expect(c.fep.port).toBe(9400);
+  });
+
   it('lists every problem with its path, including typos', () => {
     const f = file('bad.json', JSON.stringify({ meter: { retries: -1, replyTimeout: 5 }, demos: {} }));
     try {
