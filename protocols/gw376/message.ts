@@ -75,11 +75,13 @@ export interface Gw376Message extends FrameHeader {
 /** Decodes bytes (or an already validated frame) into a message. */
 export function decodeMessage(input: Buffer | Gw376Frame, opts?: DecodeOptions): Gw376Message {
   const f = input instanceof Gw376Frame ? input : decodeFrame(input, 0, input.length, opts);
+  // The edition is not on the wire: an explicit option wins over the one the frame was made with.
+  const revision = opts?.revision ?? f.revision;
   const c = f.control;
   const seq = f.seqByte;
   const a3 = f.a3;
   const msg: Gw376Message = {
-    revision: f.revision,
+    revision,
     protocolId: f.protocolId,
     dir: c & C_DIR ? 'up' : 'down',
     prm: (c & C_PRM) !== 0,
@@ -95,7 +97,7 @@ export function decodeMessage(input: Buffer | Gw376Frame, opts?: DecodeOptions):
     fir: (seq & SEQ_FIR) !== 0,
     fin: (seq & SEQ_FIN) !== 0,
     con: (seq & SEQ_CON) !== 0,
-    units: decodeUnits(f),
+    units: decodeUnits(f, revision),
   };
   if (f.pwAt >= 0) msg.pw = copyBytes(f.buf, f.pwAt, PW_LEN);
   if (f.ecAt >= 0) msg.ec = f.ec;
@@ -116,7 +118,7 @@ function copyBytes(buf: Buffer, at: number, n: number): Buffer {
 const PNS: (readonly number[] | undefined)[] = new Array<readonly number[] | undefined>(0x10000);
 
 /** Decodes the data units of a frame. */
-export function decodeUnits(f: Gw376Frame): MessageUnit[] {
+export function decodeUnits(f: Gw376Frame, revision: Revision = f.revision): MessageUnit[] {
   const units: MessageUnit[] = [];
   const buf = f.buf;
   const end = f.dataEnd;
@@ -154,7 +156,7 @@ export function decodeUnits(f: Gw376Frame): MessageUnit[] {
           units.push({ pn, fn, block });
           continue;
         }
-        const ctx: UnitContext = { afn, fn, pn, dir, revision: f.revision };
+        const ctx: UnitContext = { afn, fn, pn, dir, revision };
         let data: unknown;
         try {
           data = layout.decode(r, ctx);
