@@ -3,8 +3,8 @@
  * head-end dial-out to terminals that listen.
  */
 import net from 'node:net';
-import { ChannelClosedError, ChannelError } from './errors.js';
-import { Listeners, type Transport } from './transport.js';
+import { ChannelError } from './errors.js';
+import { SocketChannel } from './socket-channel.js';
 
 export interface TcpClientOptions {
   host: string;
@@ -13,43 +13,27 @@ export interface TcpClientOptions {
   connectTimeoutMs?: number;
 }
 
-export class TcpClientTransport implements Transport {
+export class TcpClientTransport extends SocketChannel {
   readonly kind = 'tcp';
-  readonly description: string;
-  private socket: net.Socket | null = null;
-  private readonly data = new Listeners<[Buffer]>();
-  private readonly closed = new Listeners<[Error | undefined]>();
   private readonly opts: TcpClientOptions;
 
   constructor(opts: TcpClientOptions) {
+    super(`${opts.host}:${opts.port}`);
     this.opts = opts;
-    this.description = `${opts.host}:${opts.port}`;
-  }
-
-  get isOpen(): boolean {
-    return this.socket !== null && !this.socket.destroyed;
   }
 
   open(): Promise<void> {
     if (this.isOpen) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const s = net.createConnection({ host: this.opts.host, port: this.opts.port });
-      s.setNoDelay(true);
       const timer = setTimeout(() => {
         s.destroy();
         reject(new ChannelError(`connect timed out after ${this.opts.connectTimeoutMs ?? 5000} ms`, this.description));
       }, this.opts.connectTimeoutMs ?? 5000);
       s.once('connect', () => {
         clearTimeout(timer);
-        this.socket = s;
-        s.on('data', (chunk: Buffer) => this.data.emit(chunk));
-        s.on('close', () => {
-          if (this.socket === s) this.socket = null;
-          this.closed.emit(undefined);
-        });
-        s.on('error', () => {
-          /* 'close' follows and reports it */
-        });
+        s.removeAllListeners('error');
+        this.adopt(s);
         resolve();
       });
       s.once('error', (err) => {
@@ -57,32 +41,5 @@ export class TcpClientTransport implements Transport {
         reject(new ChannelError(`cannot connect: ${err.message}`, this.description, { cause: err }));
       });
     });
-  }
-
-  close(): Promise<void> {
-    const s = this.socket;
-    if (!s) return Promise.resolve();
-    this.socket = null;
-    return new Promise((resolve) => {
-      s.once('close', () => resolve());
-      s.end();
-      setTimeout(() => s.destroy(), 200).unref();
-    });
-  }
-
-  write(bytes: Buffer): Promise<void> {
-    const s = this.socket;
-    if (!s) return Promise.reject(new ChannelClosedError('not connected', this.description));
-    return new Promise((resolve, reject) => {
-      s.write(bytes, (err) => (err ? reject(new ChannelError(`write failed: ${err.message}`, this.description, { cause: err })) : resolve()));
-    });
-  }
-
-  onData(listener: (chunk: Buffer) => void): () => void {
-    return this.data.add(listener);
-  }
-
-  onClose(listener: (err?: Error) => void): () => void {
-    return this.closed.add(listener);
   }
 }

@@ -5,72 +5,19 @@
  */
 import net from 'node:net';
 import { ChannelClosedError, ChannelError } from './errors.js';
-import { Listeners, type Transport } from './transport.js';
+import { SocketChannel } from './socket-channel.js';
 
 /** A Transport over an already connected socket (accepted by a server). `open()` is a no-op. */
-export class SocketTransport implements Transport {
+export class SocketTransport extends SocketChannel {
   readonly kind = 'tcp-accepted';
-  readonly description: string;
-  private socket: net.Socket | null;
-  private readonly data = new Listeners<[Buffer]>();
-  private readonly closed = new Listeners<[Error | undefined]>();
-  private closeReported = false;
 
   constructor(socket: net.Socket) {
-    this.socket = socket;
-    this.description = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.data.emit(chunk));
-    let lastError: Error | undefined;
-    socket.on('error', (err) => {
-      lastError = new ChannelError(`socket error: ${err.message}`, this.description, { cause: err });
-    });
-    socket.on('close', () => {
-      this.socket = null;
-      if (!this.closeReported) {
-        this.closeReported = true;
-        this.closed.emit(lastError);
-      }
-    });
-  }
-
-  get isOpen(): boolean {
-    return this.socket !== null && !this.socket.destroyed;
+    super(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`);
+    this.adopt(socket);
   }
 
   open(): Promise<void> {
     return this.isOpen ? Promise.resolve() : Promise.reject(new ChannelClosedError('connection already closed', this.description));
-  }
-
-  close(): Promise<void> {
-    const s = this.socket;
-    if (!s) return Promise.resolve();
-    return new Promise((resolve) => {
-      s.once('close', () => resolve());
-      s.end();
-      setTimeout(() => s.destroy(), 200).unref();
-    });
-  }
-
-  /** Drops the connection at once (RST-like), without a FIN handshake. */
-  destroy(): void {
-    this.socket?.destroy();
-  }
-
-  write(bytes: Buffer): Promise<void> {
-    const s = this.socket;
-    if (!s || s.destroyed) return Promise.reject(new ChannelClosedError('not connected', this.description));
-    return new Promise((resolve, reject) => {
-      s.write(bytes, (err) => (err ? reject(new ChannelError(`write failed: ${err.message}`, this.description, { cause: err })) : resolve()));
-    });
-  }
-
-  onData(listener: (chunk: Buffer) => void): () => void {
-    return this.data.add(listener);
-  }
-
-  onClose(listener: (err?: Error) => void): () => void {
-    return this.closed.add(listener);
   }
 }
 
