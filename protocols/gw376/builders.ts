@@ -288,12 +288,15 @@ export function response(req: Gw376Message, units: MessageUnit[], o: ResponseOpt
   return build(h, units);
 }
 
-/** A terminal's AFN00 answer to a request: F1 all confirmed, F2 all denied. */
-export function terminalConfirm(req: Gw376Message, ok: boolean, o: ResponseOptions = {}): Buffer {
+/**
+ * Header of a terminal's AFN00 answer to `req` (PRM=0 FC 0, echoing its address, MSA, SEQ and Tp; ACD and
+ * EC when event counters are given).
+ */
+export function confirmAnswerHeader(req: Gw376Message, ec?: EventCounters): FrameHeader {
   const h: FrameHeader = {
     dir: 'up',
     prm: false,
-    fcbAcd: o.ec !== undefined,
+    fcbAcd: ec !== undefined,
     func: FUNC_PRM0.confirm,
     a1: req.a1,
     a2: req.a2,
@@ -301,8 +304,14 @@ export function terminalConfirm(req: Gw376Message, ok: boolean, o: ResponseOptio
     afn: 0x00,
     seq: req.seq,
   };
-  if (o.ec) h.ec = o.ec;
+  if (ec) h.ec = ec;
   if (req.tp) h.tp = req.tp;
+  return h;
+}
+
+/** A terminal's AFN00 answer to a request: F1 all confirmed, F2 all denied. */
+export function terminalConfirm(req: Gw376Message, ok: boolean, o: ResponseOptions = {}): Buffer {
+  const h = confirmAnswerHeader(req, o.ec);
   return build(h, [{ pn: 0, fn: ok ? 1 : 2 }]);
 }
 

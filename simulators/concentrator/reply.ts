@@ -5,8 +5,8 @@
  * the request's Tp echoed and EC when ACD=1; AFN00 F1/F2/F3 confirm/deny.
  */
 import { BinaryWriter } from '../../protocols/codec/cursor.js';
-import type { EventCounters, FrameHeader, Gw376Message, RawUnit } from '../../protocols/gw376/index.js';
-import { builders, daOfPn, dtOfFn, encodeMessage, FUNC_PRM0, lookupFn } from '../../protocols/gw376/index.js';
+import type { EventCounters, Gw376Message, RawUnit } from '../../protocols/gw376/index.js';
+import { builders, daOfPn, dtOfFn, encodeMessage, lookupFn } from '../../protocols/gw376/index.js';
 
 export interface DataUnit {
   pn: number;
@@ -63,19 +63,7 @@ export function confirmFrame(req: Gw376Message, ok: boolean, ec: EventCounters |
 
 /** AFN00 F3: per data unit of `req` (AFN `afn`), err 0 = confirmed, 1 = denied. */
 export function perItemFrame(req: Gw376Message, items: { pn: number; fn: number; ok: boolean }[], ec: EventCounters | undefined): Buffer {
-  const h: FrameHeader = {
-    dir: 'up',
-    prm: false,
-    fcbAcd: ec !== undefined,
-    func: FUNC_PRM0.confirm,
-    a1: req.a1,
-    a2: req.a2,
-    msa: req.msa ?? 0,
-    afn: 0x00,
-    seq: req.seq,
-  };
-  if (ec) h.ec = ec;
-  if (req.tp) h.tp = req.tp;
+  const h = builders.confirmAnswerHeader(req, ec);
   const data = { afn: req.afn, items: items.map((it) => ({ pns: [it.pn], fns: [it.fn], err: it.ok ? 0 : 1 })) };
   return encodeMessage({ ...h, units: [{ pn: 0, fn: 3, data }] });
 }
