@@ -8,7 +8,7 @@
  * - `ArchiveDirectory`: the FEP's `TerminalDirectory` over the archive (PW/MSA from config when the
  *   archive has none), cached per terminal and refreshed when the database changes (any connection).
  */
-import type { Db, OpenOptions } from './db.js';
+import type { Db, OpenOptions, Stmt } from './db.js';
 import { openDatabase } from './db.js';
 import type { MeterRef, TerminalDirectory, TerminalRecord } from '../fep/directory.js';
 import { parseTerminalKey, terminalKeyOf } from '../fep/directory.js';
@@ -196,7 +196,7 @@ function customerOf(r: CustomerRow): CustomerInfo {
 const likeEscape = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export class Archive {
-  private readonly stmts = new Map<string, ReturnType<Db['prepare']>>();
+  private readonly stmts = new Map<string, Stmt>();
 
   constructor(readonly db: Db) {}
 
@@ -209,10 +209,10 @@ export class Archive {
     this.db.close();
   }
 
-  private st(sql: string): ReturnType<Db['prepare']> {
+  private st(sql: string): Stmt {
     let s = this.stmts.get(sql);
     if (!s) {
-      s = this.db.prepare(sql);
+      s = this.db.prepare<unknown[]>(sql);
       this.stmts.set(sql, s);
     }
     return s;
@@ -352,16 +352,16 @@ export interface DirectoryDefaults {
 export class ArchiveDirectory implements TerminalDirectory {
   private readonly cache = new Map<string, TerminalRecord | null>();
   private version = -1;
-  private readonly byAddress: ReturnType<Db['prepare']>;
-  private readonly meters: ReturnType<Db['prepare']>;
+  private readonly byAddress: Stmt;
+  private readonly meters: Stmt;
 
   constructor(
     private readonly db: Db,
     private readonly defaults: DirectoryDefaults,
     private readonly maxCached = 200_000,
   ) {
-    this.byAddress = db.prepare('SELECT id, terminal_key, a1, a2, pw, msa FROM terminals WHERE a1 = ? AND a2 = ?');
-    this.meters = db.prepare('SELECT pn, meter_address, port, protocol FROM meters WHERE terminal = ? ORDER BY pn');
+    this.byAddress = db.prepare<unknown[]>('SELECT id, terminal_key, a1, a2, pw, msa FROM terminals WHERE a1 = ? AND a2 = ?');
+    this.meters = db.prepare<unknown[]>('SELECT pn, meter_address, port, protocol FROM meters WHERE terminal = ? ORDER BY pn');
   }
 
   invalidate(): void {

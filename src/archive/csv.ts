@@ -214,28 +214,50 @@ export class CsvEncodingError extends Error {
   }
 }
 
+/** Offset of the first byte that is not part of valid UTF-8 in `b` (b.length when all valid; truncated tails count as valid). */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) {
+      if (i + k >= b.length) return b.length;
+      if ((b[i + k]! & 0xc0) !== 0x80) return i;
+    }
+    i += n + 1;
+  }
+  return b.length;
+}
+
 /**
  * Reads a CSV file synchronously in 1 MiB chunks (constant memory) and calls `onRecord` per record.
- * Invalid UTF-8 throws `CsvEncodingError` with the line reached.
+ * Invalid UTF-8 throws `CsvEncodingError` with the line of the first bad byte.
  */
 export function readCsvFile(file: string, onRecord: (r: CsvRecord) => void, chunkSize = 1 << 20): void {
-  let lastLine = 1;
-  const reader = new CsvReader((r) => {
-    lastLine = r.line;
-    onRecord(r);
-  });
+  const reader = new CsvReader(onRecord);
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   const buf = Buffer.allocUnsafe(chunkSize);
   const fd = openSync(file, 'r');
+  let lfs = 0;
   try {
     for (;;) {
       const got = readSync(fd, buf, 0, chunkSize, null);
+      const chunk = buf.subarray(0, got);
       let text: string;
       try {
-        text = decoder.decode(buf.subarray(0, got), { stream: got > 0 });
+        text = decoder.decode(chunk, { stream: got > 0 });
       } catch {
-        throw new CsvEncodingError(lastLine + 1);
+        const bad = Math.min(firstInvalidUtf8(chunk), got);
+        let n = 0;
+        for (let i = 0; i < bad; i++) if (chunk[i] === 10) n++;
+        throw new CsvEncodingError(1 + lfs + n);
       }
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lfs++;
       if (text) reader.push(text);
       if (got === 0) break;
     }

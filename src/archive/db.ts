@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
 export type Db = Database.Database;
+export type Stmt = Database.Statement<unknown[], unknown>;
 
 export const DB_FILE = 'openhes.db';
 
@@ -36,6 +37,8 @@ export function openDatabase(dataDir: string, o: OpenOptions = {}): Db {
     if (!o.readonly) {
       if (file !== ':memory:') db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      // 64 MiB page cache (default 2 MiB): imports and topology scans of a 1 M-meter archive stay in memory.
+      db.pragma('cache_size = -65536');
     }
     db.pragma('foreign_keys = ON');
     if (o.readonly) checkVersion(db, o.migrations ?? MIGRATIONS);

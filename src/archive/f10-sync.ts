@@ -80,7 +80,7 @@ export interface F10Difference {
 /** Field values as compared (and printed): baud as a rate, protocol as its code. */
 const BAUD_OF_CODE = Object.fromEntries(Object.entries(F10_BAUD).map(([rate, code]) => [code, Number(rate)])) as Record<number, number>;
 const compared = (r: MeterConfig): Record<FieldDifference['field'], string | number> => ({
-  address: r.address,
+  address: r.address ?? '',
   port: r.portBaud.port,
   baud: BAUD_OF_CODE[r.portBaud.baud] ?? (r.portBaud.baud === 0 ? 'default' : `code ${r.portBaud.baud}`),
   protocol: r.protocol,

@@ -137,6 +137,8 @@ const stg = (e: Entity): string => `temp.stg_${e}`;
 const q = (name: string): string => `"${name}"`;
 
 function createStaging(db: Db): void {
+  // Staging of a 1 M-row file: a larger temp cache avoids spilling to temporary files.
+  db.pragma('temp.cache_size = -131072');
   for (const e of ENTITIES) {
     const spec = SPECS[e];
     db.exec(`DROP TABLE IF EXISTS ${stg(e)}`);
@@ -208,6 +210,7 @@ function stageFile(db: Db, src: Source, problems: Problems, o: ImportOptions, un
     if (!(e instanceof CsvEncodingError)) throw e;
     unreadable.add(src.entity);
     p(e.line, `file: not valid UTF-8 (save the file as UTF-8)`);
+    headerOk ??= false;
   }
   if (headerOk === undefined) {
     unreadable.add(src.entity);
@@ -251,6 +254,8 @@ function setChecks(db: Db, problems: Problems, present: Set<Entity>, unreadable:
   for (const e of ENTITIES) db.exec(`CREATE INDEX temp.stg_${e}_key ON stg_${e}(${q(SPECS[e].key)})`);
   db.exec('CREATE INDEX temp.stg_bad_key ON stg_bad(entity, key)');
 
+  const before = problems.total;
+
   // 1. Unique keys within the import.
   for (const e of present) {
     const spec = SPECS[e];
@@ -265,6 +270,8 @@ function setChecks(db: Db, problems: Problems, present: Set<Entity>, unreadable:
       );
     }
   }
+
+  const duplicates = problems.total - before;
 
   // 2. Unique attributes already held by another row of the archive (one that this import does not rewrite).
   if (present.has('taiqu'))
@@ -324,6 +331,8 @@ function setChecks(db: Db, problems: Problems, present: Set<Entity>, unreadable:
   }
 
   // 4. The cyclic relations agree: a taiqu's terminal is in that taiqu; a meter's customer has that meter.
+  // Only meaningful once keys are unique: skipped when duplicates were found.
+  if (duplicates) return;
   if (present.has('taiqu') && !unreadable.has('terminals'))
     check(
       db,

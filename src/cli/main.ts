@@ -6,7 +6,11 @@ import { Command, CommanderError } from 'commander';
 import { createLogger } from '../logger.js';
 import { registerDecode } from './decode.js';
 import { registerMeter } from './meter.js';
+import { registerArchive } from './archive.js';
 import { registerEncode } from './encode.js';
+import { registerServe } from './serve.js';
+import { registerTerminal } from './terminal.js';
+import { registerCall } from './call.js';
 import { describeError, exitCodeFor } from './errors.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -22,6 +26,10 @@ export async function main(argv: string[]): Promise<number> {
   registerDecode(program, out);
   registerEncode(program, out);
   registerMeter(program, out, log);
+  registerArchive(program, out);
+  registerServe(program, out);
+  registerTerminal(program, out);
+  registerCall(program, out);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

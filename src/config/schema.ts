@@ -42,6 +42,17 @@ export interface HesConfig {
     /** Minutes of allowed transmission delay written in Tp (0 = not checked). */
     tpDelayMinutes: number;
   };
+  /** The local admin HTTP API of `hes serve` (always bound to 127.0.0.1; the CLI reaches the head-end through it). */
+  admin: {
+    /** TCP port (0 = any free port, printed in the ready line). */
+    port: number;
+  };
+  /** MQTT channel of `hes serve`: '' = off, `embedded` / `embedded:<port>` = in-process aedes broker, `mqtt://host:port` = external broker. */
+  mqtt: {
+    url: string;
+    /** Topic prefix of the terminal topic pairs `<prefix>/<A1>/<A2>/up|down`. */
+    topicPrefix: string;
+  };
   /** Where the head-end keeps its state: the embedded database `<dir>/openhes.db` (archive, later more). */
   data: {
     /** Data directory (created when missing). */
@@ -74,6 +85,8 @@ export const DEFAULT_CONFIG: HesConfig = {
     msa: 1,
     tpDelayMinutes: 5,
   },
+  admin: { port: 9301 },
+  mqtt: { url: '', topicPrefix: 'hes' },
   data: { dir: './.state/data' },
   demo: { meters: 3, seed: 1, intervalS: 5 },
 };
@@ -123,6 +136,11 @@ const SCHEMA: Record<string, Record<string, Check>> = {
     pw: pattern(/^[0-9A-Fa-f]{32}$/, '32 hex digits (16 bytes)'),
     msa: int(1, 127),
     tpDelayMinutes: int(0, 255),
+  },
+  admin: { port: int(0, 65_535) },
+  mqtt: {
+    url: pattern(/^$|^embedded(:\d{1,5})?$|^mqtts?:\/\/[^\s/]+(:\d{1,5})?\/?$/, "'' (off), embedded, embedded:<port> or mqtt://host:port"),
+    topicPrefix: pattern(/^[A-Za-z0-9_\-/]{1,64}$/, 'a topic prefix without wildcards'),
   },
   data: { dir: pattern(/^[^\0]{1,4096}$/, 'a directory path') },
   demo: { meters: int(1, 10_000), seed: int(0, 2 ** 31 - 1), intervalS: int(1, 86_400) },
