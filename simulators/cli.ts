@@ -11,6 +11,7 @@
  * the ready line, e.g. `hes-sim: 3 meters on tcp 127.0.0.1:9001`. SIGINT/SIGTERM close cleanly.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { writeArchive } from './fleet/archive-writer.js';
 import { pino, type Logger } from 'pino';
 import { parseAddressedFault, type FaultSpec } from './meter/faults.js';
 import { runMeterSimulator, type MeterSimulatorHandle, type MeterSimulatorOptions } from './meter/server.js';
@@ -236,7 +237,13 @@ function addConcentratorCommands(program: Command): void {
     .option('--duration <s>', 'stop after this many seconds (default: until SIGINT/SIGTERM)', int('--duration', 1, 10_000_000))
     .option('--progress <s>', 'seconds between progress lines on stderr (0 = none)', int('--progress', 0, 3600), 5)
     .action(async (o: FleetCliOptions) => {
-      if ((o.connect === undefined) === (o.mqtt === undefined)) throw new InvalidArgumentError('give exactly one of --connect tcp://host:port or --mqtt mqtt://host:port');
+      if (o.connect === undefined && o.mqtt === undefined && o.writeArchive) {
+        // Archive only: `hes archive import` needs it before the fleet has anywhere to dial.
+        writeArchive(o.writeArchive, { a1: o.area, terminals: o.terminals, metersPerTerminal: o.metersPerTerminal, seed: seedOf(o.seed) ?? 1, endpoint: '' });
+        process.stdout.write(`hes-sim: archive of ${o.terminals} terminals (${o.terminals * o.metersPerTerminal} meters) written to ${o.writeArchive}\n`);
+        return;
+      }
+      if ((o.connect === undefined) === (o.mqtt === undefined)) throw new InvalidArgumentError('give exactly one of --connect tcp://host:port or --mqtt mqtt://host:port (or only --write-archive)');
       const seed = seedOf(o.seed);
       const ro: FleetRunOptions = {
         terminals: o.terminals,

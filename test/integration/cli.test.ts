@@ -150,3 +150,18 @@ describe('npm start', () => {
     expect(r.out).not.toMatch(/ERROR/);
   });
 });
+
+describe('archive of a simulated fleet in two commands', () => {
+  it('hes-sim fleet --write-archive (without a head-end) then hes archive import', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(tmpdir(), 'hes-arch-'));
+    const w = await runCli('hes-sim', ['fleet', '--terminals', '3', '--meters-per-terminal', '4', '--write-archive', path.join(dir, 'csv')]);
+    expect(w.code, w.stderr).toBe(0);
+    expect(w.stdout).toMatch(/archive of 3 terminals \(12 meters\) written/);
+    const i = await runCli('hes', ['archive', 'import', path.join(dir, 'csv'), '--data', path.join(dir, 'data')]);
+    expect(i.code, i.stderr).toBe(0);
+    expect(i.stdout).toMatch(/meters\.csv\s+12\s+12 inserted/);
+  });
+});
