@@ -1,7 +1,8 @@
-/** Maps errors to CLI exit codes and one-line messages: 2 = bad input (args, hex, frame), 1 = failure. */
+/** Maps errors to CLI exit codes and one-line messages: 2 = bad input (args, hex, frame, configuration), 1 = failure. */
 import { ProtocolError } from '../../protocols/codec/errors.js';
 import { ChannelError } from '../../drivers/errors.js';
 import { DeniedError, InputError } from '../errors.js';
+import { ConfigError } from '../config/schema.js';
 
 export class CliExit extends Error {
   readonly code: number;
@@ -13,7 +14,7 @@ export class CliExit extends Error {
 
 export function exitCodeFor(e: unknown): number {
   if (e instanceof CliExit) return e.code;
-  if (e instanceof InputError || e instanceof ProtocolError) return 2;
+  if (e instanceof InputError || e instanceof ProtocolError || e instanceof ConfigError) return 2;
   if (e instanceof ChannelError || e instanceof DeniedError) return 1;
   return 1;
 }

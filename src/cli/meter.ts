@@ -1,4 +1,7 @@
-/** `hes meter read|scan|time|control`: DL/T 645 meters over RS-485 (serial) or a TCP serial server. */
+/**
+ * `hes meter read|scan|time|control`: DL/T 645 meters over RS-485 (serial) or a TCP serial server;
+ * `meter read --via <terminal>` reads through a concentrator of the running head-end (AFN10).
+ */
 import type { Command } from 'commander';
 import { openMeterChannel, type MeterChannelSpec } from '../meter/channel.js';
 import { InputError } from '../errors.js';
@@ -8,6 +11,10 @@ import { parseDi } from '../../protocols/dlt645/di.js';
 import { parseAddress } from '../../protocols/dlt645/address.js';
 import { CONTROL_COMMANDS, type ControlCommand } from '../../protocols/dlt645/messages.js';
 import type { Logger } from '../logger.js';
+import type { MeterReading } from '../meter/meter-client.js';
+import type { MeterReadResult } from '../service/api.js';
+import { terminalKey } from '../admin/validate.js';
+import { clientOf, withApi, type ApiOpts } from './admin-client.js';
 
 interface ChannelOpts {
   serial?: string;
@@ -52,6 +59,34 @@ function spec(o: ChannelOpts, log: Logger): MeterChannelSpec {
   return s;
 }
 
+interface ReadOutcome {
+  di: string;
+  reading?: MeterReading;
+  error?: unknown;
+}
+
+/** An error reported by the head-end for one DI, shown like a local one (`Name: message`). */
+class RemoteReadError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** `meter read --via`: AFN10 forwarding through a terminal of the running head-end (POST /v1/meter/read). */
+async function readVia(o: ChannelOpts & ApiOpts & { address?: string; di: string[]; via?: string; pn?: string }): Promise<ReadOutcome[]> {
+  const terminal = terminalKey(o.via, 'via');
+  if ((o.pn === undefined) === (o.address === undefined)) throw new InputError('meter', 'with --via give exactly one of --pn <n> and --address <12 digits>');
+  if (o.serial !== undefined || o.tcp !== undefined) throw new InputError('via', '--via reads through the head-end: leave out --serial/--tcp');
+  if (o.edition !== '2007' && o.edition !== '1997') throw new InputError('edition', `'${o.edition}' is not 2007 or 1997`);
+  for (const di of o.di) parseDi(di, o.edition === '1997' ? 1997 : 2007);
+  const body: Record<string, unknown> = { terminal, di: o.di };
+  if (o.pn !== undefined) body.pn = int('pn', o.pn, 1, 2040);
+  else body.address = checkAddress(o.address);
+  const r = await clientOf(o).post<MeterReadResult>('/v1/meter/read', body);
+  return r.results.map((x) => ('error' in x ? { di: x.di, error: new RemoteReadError(x.error.code, x.error.message) } : { di: x.di, reading: x }));
+}
+
 function checkAddress(a: string | undefined): string {
   if (!a) throw new InputError('address', 'required (12 digits, e.g. 000000193600)');
   parseAddress(a);
@@ -61,35 +96,43 @@ function checkAddress(a: string | undefined): string {
 export function registerMeter(program: Command, out: (s: string) => void, log: Logger): void {
   const meter = program.command('meter').description('read and command DL/T 645 meters');
 
-  withChannelOptions(meter.command('read'))
-    .description('read data identifiers from a meter')
-    .requiredOption('--address <12 digits>', 'meter address (AA pairs as wildcards)')
+  withApi(withChannelOptions(meter.command('read')))
+    .description('read data identifiers from a meter: on a local bus (--serial/--tcp) or through a terminal of the running head-end (--via, AFN10 forwarding)')
+    .option('--address <12 digits>', 'meter address (AA pairs as wildcards on a local bus)')
     .requiredOption('--di <DI...>', 'data identifier(s), e.g. 0001FF00 02010100 (1997: 9010)')
-    .action(async (o: ChannelOpts & { address: string; di: string[] }) => {
-      const address = checkAddress(o.address);
-      const s = spec(o, log);
-      for (const di of o.di) parseDi(di, s.version);
-      const ch = await openMeterChannel(s);
-      try {
-        const results = await ch.client.readMany(address, o.di);
-        if (o.json) {
-          out(toJson(results.map((r) => (r.error ? { di: r.di, error: describeError(r.error) } : r.reading))));
-        } else {
-          for (const r of results) {
-            if (r.error) out(`${r.di}  ERROR ${describeError(r.error)}`);
-            else {
-              const x = r.reading!;
-              const name = x.name ? `${x.name}${x.nameZh ? ` (${x.nameZh})` : ''}` : 'unknown DI (raw)';
-              const value = x.unknown ? x.raw : renderValue(x.value, x.unit);
-              out(`${x.di}  ${name}: ${value}`);
-            }
+    .option('--via <terminal>', 'read through this terminal (A1-A2) of the running head-end, see --url')
+    .option('--pn <n>', 'with --via: the measuring point of the meter (instead of --address)')
+    .action(async (o: ChannelOpts & ApiOpts & { address?: string; di: string[]; via?: string; pn?: string }) => {
+      let results: ReadOutcome[];
+      if (o.via !== undefined) {
+        results = await readVia(o);
+      } else {
+        if (o.pn !== undefined) throw new InputError('pn', '--pn needs --via <terminal> (a local bus is read by --address)');
+        const address = checkAddress(o.address);
+        const s = spec(o, log);
+        for (const di of o.di) parseDi(di, s.version);
+        const ch = await openMeterChannel(s);
+        try {
+          results = await ch.client.readMany(address, o.di);
+        } finally {
+          await ch.close();
+        }
+      }
+      if (o.json) {
+        out(toJson(results.map((r) => (r.error ? { di: r.di, error: describeError(r.error) } : r.reading))));
+      } else {
+        for (const r of results) {
+          if (r.error) out(`${r.di}  ERROR ${describeError(r.error)}`);
+          else {
+            const x = r.reading!;
+            const name = x.name ? `${x.name}${x.nameZh ? ` (${x.nameZh})` : ''}` : 'unknown DI (raw)';
+            const value = x.unknown ? x.raw : renderValue(x.value, x.unit);
+            out(`${x.di}  ${name}: ${value}`);
           }
         }
-        const failed = results.filter((r) => r.error);
-        if (failed.length) throw new CliExit(1, `${failed.length} of ${results.length} read(s) failed`);
-      } finally {
-        await ch.close();
       }
+      const failed = results.filter((r) => r.error);
+      if (failed.length) throw new CliExit(1, `${failed.length} of ${results.length} read(s) failed`);
     });
 
   withChannelOptions(meter.command('scan'))

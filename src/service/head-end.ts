@@ -1,0 +1,437 @@
+/**
+ * The running head-end (`hes serve`): composition of configuration, clock, bus, logger, the archive
+ * (terminal directory and catalog), the FEP (TCP listener, optional MQTT) and the local admin API.
+ *
+ * Everything is injected; `HeadEnd.open(config)` is the production wiring (archive at `data.dir`).
+ * The head-end logs terminal online/offline/quarantine transitions as structured lines (`event` field);
+ * a quarantined terminal that later logs in successfully (it was added to the archive) leaves the
+ * quarantine by itself. It implements `HeadEndApi`, the operations the admin API exposes: thin
+ * adapters over the FEP that resolve terminals, validate what only the protocol registry can know
+ * (Fn exists, which time label an AFN0D Fn takes) and shape results as JSON-ready data.
+ */
+import { lookupFn, type KnownUnit, type MessageUnit } from '../../protocols/gw376/index.js';
+import { ChannelClosedError } from '../../drivers/errors.js';
+import { Archive, ArchiveDirectory } from '../archive/archive.js';
+import { dbPath } from '../archive/db.js';
+import type { EventBus, HesEvents } from '../bus.js';
+import { InProcessBus } from '../bus.js';
+import type { Clock } from '../clock.js';
+import { realClock } from '../clock.js';
+import type { HesConfig } from '../config/schema.js';
+import { InputError } from '../errors.js';
+import type { Fep, FepMetrics, TerminalInfo } from '../fep/fep.js';
+import { Fep as FepClass } from '../fep/fep.js';
+import type { TerminalDirectory } from '../fep/directory.js';
+import { parseTerminalKey, terminalKeyOf } from '../fep/directory.js';
+import type { QuarantineEntry } from '../fep/quarantine.js';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import type { RequestResult } from '../fep/request-queue.js';
+import { startAdminServer, type AdminServer } from '../admin/server.js';
+import type {
+  CallKind,
+  CallResult,
+  CallSpec,
+  HeadEndApi,
+  HeadEndStatus,
+  MeterReadItem,
+  MeterReadResult,
+  MeterReadSpec,
+  TerminalDetail,
+  TerminalList,
+  TerminalListQuery,
+  TerminalSummary,
+} from './api.js';
+import type { TerminalCatalog } from './catalog.js';
+import { archiveCatalog } from './catalog.js';
+import { ConflictError, NotFoundError } from './errors.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt-broker.js';
+
+export interface HeadEndOptions {
+  config: HesConfig;
+  directory: TerminalDirectory;
+  catalog: TerminalCatalog;
+  clock?: Clock;
+  bus?: EventBus<HesEvents>;
+  logger?: Logger;
+  /** Start the admin API (default true). */
+  admin?: boolean;
+  /** FEP supervision sweep, ms (tests). */
+  sweepMs?: number;
+  /** Closed on stop (the archive the head-end opened itself). */
+  owned?: { close(): void };
+  /** Data directory shown in status and the ready line. */
+  dataDir?: string;
+}
+
+export interface HeadEndAddresses {
+  terminal: { host: string; port: number };
+  /** Admin API base URL, e.g. http://127.0.0.1:9301. */
+  admin?: string;
+  /** MQTT broker the FEP subscribes to. */
+  mqtt?: string;
+  data?: string;
+}
+
+/** Curve density: minutes → the Td_c density code (Q/GDW 376.1 A.?; 254/255 UNVERIFIED, see afn0d-history.ts). */
+export const DENSITY_CODES: Readonly<Record<number, number>> = { 15: 1, 30: 2, 60: 3, 5: 254, 1: 255 };
+
+/** Points per AFN0D request for monthly and curve call-ups (one DA per point). */
+const HISTORY_CHUNK = 32;
+
+const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+function put<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefined): void {
+  if (v !== undefined) o[k] = v;
+}
+
+const hex2 = (n: number): string => n.toString(16).toUpperCase().padStart(2, '0');
+
+export class HeadEnd implements HeadEndApi {
+  readonly config: HesConfig;
+  readonly fep: Fep;
+  readonly bus: EventBus<HesEvents>;
+  readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly directory: TerminalDirectory;
+  private readonly catalog: TerminalCatalog;
+  private readonly withAdmin: boolean;
+  private readonly owned: { close(): void } | undefined;
+  private readonly dataDir: string | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+  private adminServer: AdminServer | undefined;
+  private broker: EmbeddedBroker | undefined;
+  private addresses: HeadEndAddresses | undefined;
+  private startedAt = 0;
+  private stopping: Promise<void> | undefined;
+
+  constructor(o: HeadEndOptions) {
+    this.config = o.config;
+    this.clock = o.clock ?? realClock;
+    this.log = o.logger ?? silentLogger;
+    this.bus = o.bus ?? new InProcessBus<HesEvents>(this.log);
+    this.directory = o.directory;
+    this.catalog = o.catalog;
+    this.withAdmin = o.admin ?? true;
+    this.owned = o.owned;
+    this.dataDir = o.dataDir;
+    // The head-end logs the transitions itself (below); the FEP's own info lines would repeat them.
+    const verbose = this.log.isLevelEnabled('debug');
+    this.fep = new FepClass({
+      directory: this.directory,
+      config: o.config.fep,
+      bus: this.bus,
+      clock: this.clock,
+      logger: this.log.child({ component: 'fep' }, verbose ? {} : { level: this.log.isLevelEnabled('warn') ? 'warn' : this.log.level }),
+      utcOffsetMinutes: o.config.meter.utcOffsetMinutes,
+      ...(o.sweepMs !== undefined ? { sweepMs: o.sweepMs } : {}),
+    });
+    this.watch();
+  }
+
+  /** Production wiring: the archive in `config.data.dir` is the directory and the catalog. */
+  static open(config: HesConfig, o: { logger?: Logger; clock?: Clock; bus?: EventBus<HesEvents> } = {}): HeadEnd {
+    const archive = Archive.open(config.data.dir);
+    try {
+      const directory = new ArchiveDirectory(archive.db, { pw: config.fep.pw, msa: config.fep.msa });
+      return new HeadEnd({ ...o, config, directory, catalog: archiveCatalog(archive), owned: archive, dataDir: config.data.dir });
+    } catch (e) {
+      archive.close();
+      throw e;
+    }
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  async start(): Promise<HeadEndAddresses> {
+    if (this.addresses) return this.addresses;
+    this.startedAt = this.clock.now();
+    try {
+      const terminal = await this.fep.listenTcp(this.config.fep.port, this.config.fep.host);
+      const addresses: HeadEndAddresses = { terminal };
+      const mqtt = this.config.mqtt.url;
+      if (mqtt) {
+        let url = mqtt;
+        if (mqtt.startsWith('embedded')) {
+          const port = mqtt.includes(':') ? Number(mqtt.slice(mqtt.indexOf(':') + 1)) : 1883;
+          this.broker = await startEmbeddedBroker({ port, logger: this.log });
+          url = this.broker.url;
+        }
+        await this.fep.attachMqtt({ url, topicPrefix: this.config.mqtt.topicPrefix });
+        addresses.mqtt = url;
+      }
+      if (this.withAdmin) {
+        this.adminServer = await startAdminServer(this, { port: this.config.admin.port, logger: this.log.child({ component: 'admin' }) });
+        addresses.admin = this.adminServer.url;
+      }
+      if (this.dataDir) addresses.data = this.dataDir === ':memory:' ? this.dataDir : dbPath(this.dataDir);
+      this.addresses = addresses;
+      const known = this.catalog.count();
+      this.log.info({ event: 'started', ...addresses, terminals: known }, 'head-end started');
+      if (known === 0) this.log.warn({ event: 'empty-archive' }, 'the archive has no terminals: every terminal that logs in is quarantined (hes archive import <dir>)');
+      return addresses;
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  /** Stops accepting, closes every session and the admin API; idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const u of this.unsubscribe.splice(0)) u();
+      // Stop accepting admin requests; closing the FEP fails the call-ups in flight, which answers them.
+      const adminClosed = this.adminServer?.close();
+      await this.fep.close();
+      await adminClosed;
+      await this.broker?.close();
+      this.owned?.close();
+      this.log.info({ event: 'stopped' }, 'head-end stopped');
+    })();
+    return this.stopping;
+  }
+
+  private watch(): void {
+    this.unsubscribe.push(
+      this.bus.subscribe('online', (p) => {
+        this.log.info({ event: 'online', terminal: p.terminal, via: p.via, channel: p.channel, remote: p.remote, replaced: p.replaced }, 'terminal online');
+        // Added to the archive while quarantined: it is served now, so it leaves the quarantine.
+        if (this.fep.release(p.a1, p.a2)) this.log.info({ event: 'quarantine-cleared', terminal: p.terminal }, 'terminal left the quarantine (now in the archive)');
+      }),
+      this.bus.subscribe('offline', (p) => {
+        this.log.info({ event: 'offline', terminal: p.terminal, reason: p.reason, detail: p.detail, channel: p.channel, remote: p.remote }, 'terminal offline');
+      }),
+      this.bus.subscribe('unknownTerminal', (p) => {
+        this.log.warn({ event: 'quarantine', terminal: p.terminal, channel: p.channel, remote: p.remote }, 'unknown terminal quarantined (not in the archive)');
+      }),
+    );
+  }
+
+  // ------------------------------------------------------------------ HeadEndApi: listings
+
+  status(): HeadEndStatus {
+    const s: HeadEndStatus = { startedAt: new Date(this.startedAt).toISOString(), uptimeS: Math.round((this.clock.now() - this.startedAt) / 1000) };
+    const a = this.addresses;
+    if (a) {
+      s.terminalListener = a.terminal;
+      put(s, 'admin', a.admin);
+      put(s, 'mqtt', a.mqtt);
+      put(s, 'data', a.data);
+    }
+    return s;
+  }
+
+  terminals(q: TerminalListQuery = {}): TerminalList {
+    const out: TerminalSummary[] = [];
+    if (q.state === undefined || q.state === 'online' || q.state === 'offline') {
+      const live = new Map<string, TerminalInfo>();
+      for (const i of this.fep.sessions()) live.set(i.terminal, i);
+      if (q.state !== 'offline') for (const i of live.values()) if (i.online) out.push(summaryOf(i));
+      if (q.state !== 'online') {
+        const seen = new Set<string>();
+        for (const c of this.catalog.list()) {
+          seen.add(c.terminal);
+          const i = live.get(c.terminal);
+          if (i?.online) continue;
+          out.push(i ? summaryOf(i) : { terminal: c.terminal, a1: c.a1, a2: c.a2, id: c.id, state: 'offline' });
+        }
+        // Known to the FEP but no longer listed (removed from the archive while it had a session).
+        for (const i of live.values()) if (!i.online && !seen.has(i.terminal)) out.push(summaryOf(i));
+      }
+    }
+    if (q.state === undefined || q.state === 'quarantine') for (const e of this.fep.quarantine()) out.push(quarantineSummary(e));
+    out.sort((a, b) => a.terminal.localeCompare(b.terminal) || a.state.localeCompare(b.state));
+    const offset = q.offset ?? 0;
+    const page = q.limit !== undefined ? out.slice(offset, offset + q.limit) : out.slice(offset);
+    return { total: out.length, terminals: page };
+  }
+
+  terminal(key: string): TerminalDetail {
+    const { a1, a2, terminal } = keyOf(key);
+    const archive = this.catalog.describe(a1, a2);
+    const info = this.fep.sessions().find((i) => i.terminal === terminal);
+    const q = this.fep.quarantine().find((e) => e.terminal === terminal);
+    let d: TerminalDetail;
+    if (info) d = summaryOf(info);
+    else if (archive) d = { terminal, a1, a2, state: 'offline' };
+    else if (q) d = quarantineSummary(q);
+    else throw new NotFoundError('terminal', `terminal ${terminal} is not in the archive and has not been seen`);
+    if (info?.session) {
+      const s = info.session;
+      d.session = { session: s.session, connectedAt: iso(s.connectedAt)!, lastSeen: iso(s.lastSeen)!, framesIn: s.framesIn, framesOut: s.framesOut, heartbeats: s.heartbeats, malformed: s.malformed };
+      put(d.session, 'onlineAt', iso(s.onlineAt));
+      put(d.session, 'clockOffsetMs', s.clockOffsetMs);
+    }
+    if (info?.ec) d.ec = info.ec;
+    if (archive) {
+      d.archive = archive;
+      if (d.id === undefined && typeof archive.key === 'string') d.id = archive.key;
+    }
+    return d;
+  }
+
+  release(key: string): { released: string; inArchive: boolean } {
+    const { a1, a2, terminal } = keyOf(key);
+    if (!this.fep.release(a1, a2)) throw new NotFoundError('quarantine', `terminal ${terminal} is not in the quarantine`);
+    const inArchive = this.directory.lookup(a1, a2) !== undefined;
+    this.log.info({ event: 'quarantine-released', terminal, inArchive }, 'quarantined terminal released');
+    return { released: terminal, inArchive };
+  }
+
+  metrics(): Record<string, unknown> {
+    const m: FepMetrics = this.fep.metrics();
+    const mem = process.memoryUsage();
+    return {
+      uptimeS: Math.round((this.clock.now() - this.startedAt) / 1000),
+      terminals: { archive: this.catalog.count(), online: m.online, quarantined: m.quarantined },
+      fep: m,
+      process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
+    };
+  }
+
+  // ------------------------------------------------------------------ HeadEndApi: call-up
+
+  async call(spec: CallSpec): Promise<CallResult> {
+    const terminal = this.servable(spec.terminal);
+    const entry = lookupFn(spec.afn, spec.fn);
+    const what = `AFN${hex2(spec.afn)} F${spec.fn}`;
+    if (spec.afn !== 0x0c && spec.afn !== 0x0d) throw new InputError('afn', `AFN${hex2(spec.afn)} is not a call-up: use 0C (real-time data) or 0D (history data)`);
+    if (!entry) throw new InputError('fn', `${what} is not a known data item`);
+    if (entry.p0Only && spec.pns.some((p) => p !== 0)) throw new InputError('pn', `${what} (${entry.name}) is a terminal item: pn must be 0`);
+    const kind = kindOf(spec.afn, spec.fn, entry.down?.size);
+    checkTimeArgs(kind, spec, what);
+    let r: RequestResult;
+    switch (kind) {
+      case 'realtime':
+        r = await this.fep.readRealtime(terminal, spec.fn, spec.pns);
+        break;
+      case 'daily':
+        r = await this.fep.readDaily(terminal, spec.fn, spec.pns, spec.date!);
+        break;
+      case 'monthly':
+        r = await this.history(terminal, spec, { td: spec.month! });
+        break;
+      case 'curve':
+        r = await this.history(terminal, spec, { td: { start: spec.from!, density: DENSITY_CODES[spec.densityMinutes ?? 15]!, points: spec.points! } });
+        break;
+    }
+    return {
+      terminal,
+      afn: spec.afn,
+      fn: spec.fn,
+      kind,
+      name: entry.name,
+      nameZh: entry.nameZh,
+      units: r.units.map(unitOf),
+      frames: r.frames,
+      attempts: r.attempts,
+      latencyMs: r.latencyMs,
+    };
+  }
+
+  /** AFN0D with a monthly or curve time label: one DA per point, HISTORY_CHUNK points per request. */
+  private async history(terminal: string, spec: CallSpec, data: unknown): Promise<RequestResult> {
+    const chunks: number[][] = [];
+    for (let i = 0; i < spec.pns.length; i += HISTORY_CHUNK) chunks.push(spec.pns.slice(i, i + HISTORY_CHUNK));
+    const results = await Promise.all(chunks.map((pns) => this.fep.request(terminal, { afn: 0x0d, units: pns.map((pn): KnownUnit => ({ pn, fn: spec.fn, data })) })));
+    if (results.length === 1) return results[0]!;
+    return {
+      terminal,
+      afn: 0x0d,
+      units: results.flatMap((x) => x.units),
+      messages: results.flatMap((x) => x.messages),
+      frames: results.reduce((n, x) => n + x.frames, 0),
+      attempts: Math.max(...results.map((x) => x.attempts)),
+      latencyMs: Math.max(...results.map((x) => x.latencyMs)),
+    };
+  }
+
+  async readMeter(spec: MeterReadSpec): Promise<MeterReadResult> {
+    const terminal = this.servable(spec.terminal);
+    if ((spec.pn === undefined) === (spec.address === undefined)) throw new InputError('meter', 'give exactly one of pn and address');
+    const results: MeterReadItem[] = [];
+    for (const di of spec.di) {
+      try {
+        results.push(await this.fep.readMeter(terminal, { di, ...(spec.pn !== undefined ? { pn: spec.pn } : { address: spec.address! }) }));
+      } catch (e) {
+        if (e instanceof ChannelClosedError || e instanceof InputError) throw e;
+        const err = e instanceof Error ? e : new Error(String(e));
+        results.push({ di, error: { code: err.name, message: err.message } });
+      }
+    }
+    return { terminal, results };
+  }
+
+  /** The key of a terminal that can be called now; NotFound/Conflict otherwise. */
+  private servable(key: string): string {
+    const { a1, a2, terminal } = keyOf(key);
+    if (!this.directory.lookup(a1, a2)) {
+      if (this.fep.quarantine().some((e) => e.terminal === terminal)) throw new ConflictError('quarantined', `terminal ${terminal} is quarantined: it is not in the archive (add it, then hes terminal release ${terminal})`);
+      throw new NotFoundError('terminal', `terminal ${terminal} is not in the archive`);
+    }
+    if (!this.fep.isOnline(terminal)) throw new ConflictError('offline', `terminal ${terminal} is not online`);
+    return terminal;
+  }
+}
+
+function keyOf(key: string): { a1: string; a2: number; terminal: string } {
+  const p = parseTerminalKey(key);
+  if (!p) throw new InputError('terminal', `'${key}' is not a terminal key A1-A2 (e.g. 1101-00001)`);
+  return { ...p, terminal: terminalKeyOf(p.a1, p.a2) };
+}
+
+function kindOf(afn: number, fn: number, downSize: number | undefined): CallKind {
+  if (afn === 0x0c) return 'realtime';
+  // The AFN0D request carries only the Fn's time label: Td_d A.20 (3 B), Td_m A.21 (2 B), Td_c (7 B).
+  if (downSize === 3) return 'daily';
+  if (downSize === 2) return 'monthly';
+  if (downSize === 7) return 'curve';
+  throw new InputError('fn', `AFN0D F${fn} has no daily, monthly or curve time label this head-end can send`);
+}
+
+function checkTimeArgs(kind: CallKind, s: CallSpec, what: string): void {
+  const given = (['date', 'month', 'from'] as const).filter((k) => s[k] !== undefined);
+  const need = kind === 'daily' ? 'date' : kind === 'monthly' ? 'month' : kind === 'curve' ? 'from' : undefined;
+  const label = { daily: 'daily frozen data: give date YYYY-MM-DD', monthly: 'monthly frozen data: give month YYYY-MM', curve: 'a curve: give from YYYY-MM-DDTHH:mm and points', realtime: 'real-time data: no date, month or from' }[kind];
+  for (const g of given) if (g !== need) throw new InputError(g, `${what} is ${label}`);
+  if (need && !given.includes(need)) throw new InputError(need, `${what} is ${label}`);
+  if (kind === 'curve' && s.points === undefined) throw new InputError('points', `${what} is ${label}`);
+  if (kind !== 'curve' && (s.points !== undefined || s.densityMinutes !== undefined)) throw new InputError(s.points !== undefined ? 'points' : 'density', `${what} is not a curve: points/density apply to curves only`);
+}
+
+function unitOf(u: MessageUnit): CallResult['units'][number] {
+  if (u.raw) return { raw: true, pns: u.pns, fns: u.fns, reason: u.reason, hex: Buffer.from(u.bytes).toString('hex') };
+  const out: { pn: number; fn: number; data?: unknown } = { pn: u.pn, fn: u.fn };
+  if (u.data !== undefined) out.data = u.data;
+  return out;
+}
+
+function summaryOf(i: TerminalInfo): TerminalSummary {
+  const s: TerminalSummary = { terminal: i.terminal, a1: i.a1, a2: i.a2, id: i.id, state: i.online ? 'online' : 'offline', queueDepth: i.queueDepth, inFlight: i.inFlight };
+  if (i.session) {
+    s.channel = i.session.channel;
+    s.remote = i.session.remote;
+    put(s, 'onlineAt', iso(i.session.onlineAt));
+    s.lastSeen = iso(i.session.lastSeen)!;
+  }
+  put(s, 'lastOnline', iso(i.lastOnline));
+  put(s, 'lastOffline', iso(i.lastOffline));
+  put(s, 'lastOfflineReason', i.lastOfflineReason);
+  return s;
+}
+
+function quarantineSummary(e: QuarantineEntry): TerminalSummary {
+  return {
+    terminal: e.terminal,
+    a1: e.a1,
+    a2: e.a2,
+    state: 'quarantine',
+    channel: e.channel,
+    remote: e.remote,
+    firstSeen: iso(e.firstSeen)!,
+    lastSeen: iso(e.lastSeen)!,
+    frames: e.frames,
+    logins: e.logins,
+  };
+}
+
