@@ -1,5 +1,6 @@
 /** Human-readable rendering of decoded values for the CLI (JSON output bypasses this). */
 import type { DiValue } from '../../protocols/dlt645/registry/types.js';
+import { toHex } from '../../protocols/codec/hex.js';
 
 export function renderValue(v: DiValue | undefined, unit?: string): string {
   const u = unit ? ` ${unit}` : '';
@@ -20,7 +21,19 @@ export function renderValue(v: DiValue | undefined, unit?: string): string {
   return Object.entries(rec).map(([k, x]) => `${k} ${renderValue(x, unit)}`).join(', ');
 }
 
-/** JSON.stringify that keeps Buffers readable and drops undefined. */
+/**
+ * JSON.stringify that prints bytes as spaced hex and drops undefined. Buffers reach the replacer already
+ * turned into `{ type: 'Buffer', data: [...] }` by their toJSON, so that shape is what is converted.
+ */
 export function toJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (Buffer.isBuffer(x) ? x.toString('hex') : x), 2);
+  return JSON.stringify(
+    v,
+    (_k, x: unknown) => {
+      if (x instanceof Uint8Array) return toHex(x);
+      const b = x as { type?: unknown; data?: unknown } | null;
+      if (b && typeof b === 'object' && b.type === 'Buffer' && Array.isArray(b.data)) return toHex(Uint8Array.from(b.data as number[]));
+      return x;
+    },
+    2,
+  );
 }

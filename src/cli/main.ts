@@ -15,6 +15,11 @@ import { describeError, exitCodeFor } from './errors.js';
 
 export async function main(argv: string[]): Promise<number> {
   const log = createLogger('hes', process.env.HES_LOG_LEVEL ?? 'warn');
+  // `hes … | head` closes the pipe early: stop writing quietly instead of crashing on EPIPE.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const out = (s: string): void => {
     process.stdout.write(`${s}\n`);
   };
