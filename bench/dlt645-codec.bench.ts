@@ -6,7 +6,7 @@
 import { consume, header, measure } from './harness.js';
 import { parseHex } from '../protocols/codec/hex.js';
 import {
-  decodeFrame, decodeFrameMessage, decodeReadReply, encodeReadRequest, encodeMessage, parseAddress, Dlt645Deframer,
+  decodeFrame, decodeFrameMessage, decodeReadReply, decodeReadReplyBytes, encodeReadRequest, encodeMessage, parseAddress, Dlt645Deframer,
 } from '../protocols/dlt645/index.js';
 
 header('DL/T 645 codec');
@@ -19,8 +19,9 @@ const out = Buffer.allocUnsafe(32);
 const check = decodeReadReply(decodeFrame(block)).value as { total: number; rates: number[] };
 if (check.total !== 36.3 || check.rates[3] !== 33.17) throw new Error('block decode is wrong');
 
-measure('decode read reply 00010000 (frame + value)', () => decodeReadReply(decodeFrame(single)).value);
-measure('decode read reply 0001FF00 block (frame + 5 values)', () => decodeReadReply(decodeFrame(block)).value);
+measure('decode read reply 00010000 (bytes → checked frame + value)', () => decodeReadReplyBytes(single).value);
+measure('decode read reply 0001FF00 block (bytes → checked frame + 5 values)', () => decodeReadReplyBytes(block).value);
+measure('decode read reply 0001FF00 block via a Dlt645Frame object', () => decodeReadReply(decodeFrame(block)).value);
 measure('encode read request (into a reused buffer)', () => encodeReadRequest(addr, 0x0001ff00, 4, out, 0));
 measure('encode read request (new Buffer each)', () => encodeReadRequest(addr, 0x0001ff00, 4));
 measure('generic decodeFrameMessage 0001FF00 (typed message, raw hex)', () => decodeFrameMessage(decodeFrame(block)), { batch: 2000 });

@@ -113,6 +113,15 @@ export class Dlt645Frame {
  * Throws FrameError with the fault, what was expected and the bytes.
  */
 export function decodeFrame(buf: Buffer, start = 0, end = buf.length, allowTrailing = false): Dlt645Frame {
+  const p = validateFrame(buf, start, end, allowTrailing);
+  return new Dlt645Frame(buf, p, p - start);
+}
+
+/**
+ * Checks the link layer of the frame in `buf[start, end)` (FE bytes, both 68H, L, CS, 16H) without
+ * building anything; returns the offset of its first 68H. Throws FrameError like decodeFrame.
+ */
+export function validateFrame(buf: Buffer, start: number, end: number, allowTrailing: boolean): number {
   let p = start;
   while (p < end && buf[p] === PREAMBLE) p++;
   const avail = end - p;
@@ -145,7 +154,7 @@ export function decodeFrame(buf: Buffer, start = 0, end = buf.length, allowTrail
   if (!allowTrailing && p + total < end) {
     throw new FrameError('too-long', `frame to end at 16H (${end - p - total} extra byte(s))`, slice(buf, start, end), p + total - start);
   }
-  return new Dlt645Frame(buf, p, p - start);
+  return p;
 }
 
 export interface EncodeFrameOptions {

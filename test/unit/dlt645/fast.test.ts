@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BinaryReader } from '../../../protocols/codec/cursor.js';
-import { DataError } from '../../../protocols/codec/errors.js';
+import { DataError, FrameError } from '../../../protocols/codec/errors.js';
 import {
-  allDis, decodeFrame, decodeFrameMessage, decodeReadReply, encodeMessage, encodeReadRequest, parseAddress,
+  allDis, decodeFrame, decodeFrameMessage, decodeReadReply, decodeReadReplyBytes, encodeMessage, encodeReadRequest, parseAddress,
 } from '../../../protocols/dlt645/index.js';
 
 const scrambled = (bytes: number[]): Buffer => Buffer.from(bytes.map((b) => (b + 0x33) & 0xff));
@@ -61,6 +61,19 @@ describe('DL/T 645 fast paths agree with the generic codec', () => {
     const f = decodeFrame(reply);
     const generic = decodeFrameMessage(f).message as { value: unknown };
     expect(decodeReadReply(f)).toEqual({ di: 0x0001ff00, value: generic.value });
+  });
+
+  it('decodeReadReplyBytes validates the link layer and the sender, and equals the frame path', () => {
+    const reply = encodeMessage({
+      address: '000000193600',
+      message: { kind: 'readReply', more: false, di: '0001FF00', value: { total: 36.3, rates: [2.56, 0.19, 0.38, 33.17] }, unknown: false, raw: '' },
+      preamble: 2,
+    });
+    expect(decodeReadReplyBytes(reply, 0, reply.length, parseAddress('000000193600'))).toEqual(decodeReadReply(decodeFrame(reply)));
+    expect(() => decodeReadReplyBytes(reply, 0, reply.length, parseAddress('000000193601'))).toThrow(/a reply from meter 000000193601/);
+    const bad = Buffer.from(reply);
+    bad[bad.length - 2] = bad[bad.length - 2]! ^ 1;
+    expect(() => decodeReadReplyBytes(bad)).toThrow(FrameError);
   });
 
   it('decodeReadReply refuses abnormal replies and unknown DIs with typed errors', () => {
