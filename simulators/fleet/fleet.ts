@@ -118,7 +118,9 @@ export class Fleet {
     this.t0 = Date.now();
     const seed = o.seed ?? 1;
     if (o.endpoint.kind === 'mqtt' && (o.mqttConnections ?? 0) > 0) {
-      for (let k = 0; k < o.mqttConnections!; k++) this.shared.push(await SharedMqttConnection.connect({ url: o.endpoint.url, clientId: `hes-sim-fleet-${process.pid}-${k}` }));
+      // Client ids unique per fleet (A1 + first A2), not only per process: a broker drops the older of two
+      // connections with the same id, so two fleets in one process must not share ids.
+      for (let k = 0; k < o.mqttConnections!; k++) this.shared.push(await SharedMqttConnection.connect({ url: o.endpoint.url, clientId: `hes-sim-fleet-${process.pid}-${this.a1}-${this.a2Of(0)}-${k}` }));
     }
     const ramp = o.rampPerSec ?? 500;
     for (let i = 0; i < o.terminals; i++) {
