@@ -6,7 +6,7 @@
 import { consume, header, measure } from './harness.js';
 import { parseHex } from '../protocols/codec/hex.js';
 import {
-  decodeFrame, decodeFrameMessage, decodeReadReply, decodeReadReplyBytes, encodeReadRequest, encodeMessage, parseAddress, Dlt645Deframer,
+  decodeFrame, decodeFrameMessage, decodeReadReply, decodeReadReplyBytes, decodeReadReplyScaled, encodeReadRequest, encodeMessage, parseAddress, Dlt645Deframer,
 } from '../protocols/dlt645/index.js';
 
 header('DL/T 645 codec');
@@ -21,6 +21,12 @@ if (check.total !== 36.3 || check.rates[3] !== 33.17) throw new Error('block dec
 
 measure('decode read reply 00010000 (bytes → checked frame + value)', () => decodeReadReplyBytes(single).value);
 measure('decode read reply 0001FF00 block (bytes → checked frame + 5 values)', () => decodeReadReplyBytes(block).value);
+const values = new Float64Array(16);
+const scaledInto = { di: 0, count: 0, decimals: 0 };
+decodeReadReplyScaled(block, values, scaledInto);
+if (scaledInto.count !== 5 || values[0] !== 3630 || values[4] !== 3317) throw new Error('scaled block decode is wrong');
+measure('decode read reply 0001FF00 block, exact integer hundredths into a Float64Array', () => decodeReadReplyScaled(block, values, scaledInto).count);
+measure('decode read reply 00010000, exact integer hundredths', () => decodeReadReplyScaled(single, values, scaledInto).count);
 measure('decode read reply 0001FF00 block via a Dlt645Frame object', () => decodeReadReply(decodeFrame(block)).value);
 measure('encode read request (into a reused buffer)', () => encodeReadRequest(addr, 0x0001ff00, 4, out, 0));
 measure('encode read request (new Buffer each)', () => encodeReadRequest(addr, 0x0001ff00, 4));
@@ -36,7 +42,7 @@ while (size < 1 << 20) {
   const f = rnd() < 0.5 ? single : block;
   pieces.push(f);
   size += f.length;
-  if (rnd() < 0.3) {
+  if (rnd() < 0.11) {
     const g = Buffer.from([0x00, 0x68, 0x12, 0xff].slice(0, 1 + Math.floor(rnd() * 4)));
     pieces.push(g);
     size += g.length;

@@ -8,6 +8,6 @@ export * from './messages.js';
 export * from './message.js';
 export * from './fast.js';
 export { lookupDi, allDis } from './registry/index.js';
-export type { DiEntry, DiValue, DiDefinition, FieldFormat, FieldSpec } from './registry/index.js';
+export type { DiEntry, DiValue, DiDefinition, FieldFormat, FieldSpec, ScaledDecoder } from './registry/index.js';
 export { commandFor, allCommands, errorFlags, errorCode, ERR_TEXT, baudFromZ, zFromBaud } from './commands/index.js';
 export type { CommandCodec } from './commands/index.js';

@@ -7,7 +7,7 @@ import { biasedBcdTable, type BinaryReader, type BinaryWriter } from '../../code
 import { BCD_TO_INT, POW10, TWO_DIGITS } from '../../codec/bcd.js';
 import { DataError, EncodeError } from '../../codec/errors.js';
 import { toHex } from '../../codec/hex.js';
-import type { DiDefinition, DiEntry, DiValue, FieldFormat, FieldSpec, TimePattern } from './types.js';
+import type { DiDefinition, DiEntry, DiValue, FieldFormat, FieldSpec, ScaledDecoder, TimePattern } from './types.js';
 
 type Reader = (r: BinaryReader) => DiValue;
 type Writer = (w: BinaryWriter, v: DiValue, field: string) => void;
@@ -308,6 +308,54 @@ function compileRawItem(fields: readonly FieldSpec[]): RawItem | undefined {
   };
 }
 
+/** One BCD number as an integer (no scaling), NaN when invalid: the scaled path's reader. */
+function scaledBcd(buf: Buffer, pos: number, n: number, table: Int8Array, bias: number, signed: boolean): number {
+  if (!signed && n === 4) {
+    const a = table[buf[pos + 3]!]!;
+    const b = table[buf[pos + 2]!]!;
+    const c = table[buf[pos + 1]!]!;
+    const d = table[buf[pos]!]!;
+    return (a | b | c | d) < 0 ? NaN : ((a * 100 + b) * 100 + c) * 100 + d;
+  }
+  return rawBcd(buf, pos, n, table, bias, signed, 1) ?? NaN;
+}
+
+/**
+ * Builds the exact-decimal decoder when every field is BCD with one common number of decimals
+ * (energies, voltages, currents, powers and their blocks); otherwise undefined.
+ */
+function compileScaled(def: DiDefinition, label: string, size: number): ScaledDecoder | undefined {
+  const fields = def.fields;
+  if (!fields.every((f) => f.format.kind === 'bcd')) return undefined;
+  const specs = fields.map((f) => f.format as Extract<FieldFormat, { kind: 'bcd' }>);
+  const decimals = specs[0]!.decimals;
+  if (!specs.every((f) => f.decimals === decimals)) return undefined;
+  const widths = specs.map((f) => f.bytes);
+  const signs = specs.map((f) => f.signed === true);
+  const perItem = specs.length;
+  const repeated = def.repeat !== undefined;
+  return {
+    decimals,
+    perItem,
+    decode(buf, pos, len, bias, out) {
+      if (repeated ? len === 0 || len % size !== 0 : len !== size) {
+        throw new DataError(label, `${repeated ? 'a multiple of ' : ''}${size} data bytes, got ${len}`, toHex(buf, pos, pos + len));
+      }
+      const count = (len / size) * perItem;
+      if (out.length < count) throw new DataError(label, `room for ${count} values in the output array, it has ${out.length}`, toHex(buf, pos, pos + len));
+      const table = bias === 0x33 ? TABLE33 : biasedBcdTable(bias);
+      let p = pos;
+      for (let i = 0; i < count; ) {
+        for (let k = 0; k < perItem; k++, i++) {
+          out[i] = scaledBcd(buf, p, widths[k]!, table, bias, signs[k]!);
+          p += widths[k]!;
+        }
+      }
+      return count;
+    },
+  };
+}
+
 export function compileDi(def: DiDefinition, version: 2007 | 1997 = 2007): DiEntry {
   const item = compileItem(def.fields);
   const label = `DI ${def.di.toString(16).toUpperCase().padStart(version === 2007 ? 8 : 4, '0')} (${def.name})`;
@@ -315,11 +363,13 @@ export function compileDi(def: DiDefinition, version: 2007 | 1997 = 2007): DiEnt
     new DataError(label, `${expected} data bytes, got ${len}`, toHex(r.buf, r.pos, Math.min(r.end, r.pos + len), 64));
 
   const raw = compileRawItem(def.fields);
+  const scaled = compileScaled(def, label, item.size);
   if (!def.repeat) {
     return {
       ...def,
       version,
       size: item.size,
+      ...(scaled && { scaled }),
       ...(raw && {
         decodeRaw: (buf: Buffer, pos: number, len: number, bias: number): DiValue => {
           const table = bias === 0x33 ? TABLE33 : biasedBcdTable(bias);
@@ -342,6 +392,7 @@ export function compileDi(def: DiDefinition, version: 2007 | 1997 = 2007): DiEnt
     ...def,
     version,
     size,
+    ...(scaled && { scaled }),
     ...(raw && {
       decodeRaw: (buf: Buffer, pos: number, len: number, bias: number): DiValue => {
         const table = bias === 0x33 ? TABLE33 : biasedBcdTable(bias);

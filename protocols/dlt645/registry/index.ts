@@ -9,4 +9,4 @@ import './prepay.js';
 import './v1997.js';
 
 export { lookupDi, allDis, defineGroup } from './store.js';
-export type { DiDefinition, DiEntry, DiValue, FieldFormat, FieldSpec } from './types.js';
+export type { DiDefinition, DiEntry, DiValue, FieldFormat, FieldSpec, ScaledDecoder } from './types.js';

@@ -70,4 +70,18 @@ export interface DiEntry extends DiDefinition {
    * undefined for entries with other formats.
    */
   readonly decodeRaw?: (buf: Buffer, pos: number, len: number, bias: number) => DiValue;
+  /**
+   * Exact-decimal fast path for entries whose fields are all BCD numbers with the same number of
+   * decimals: writes each value as an integer count of 10^-decimals units (3630 = 36.30 kWh) into
+   * `out` from index 0, NaN for an invalid (non-BCD, EEH/FFH-filled) value, and returns the count.
+   * No allocation: integers up to 2^53 are exact in a Float64Array. Undefined for other entries.
+   */
+  readonly scaled?: ScaledDecoder;
+}
+
+export interface ScaledDecoder {
+  readonly decimals: number;
+  /** Values in one repetition (fields of the record). */
+  readonly perItem: number;
+  decode(buf: Buffer, pos: number, len: number, bias: number, out: Float64Array): number;
 }

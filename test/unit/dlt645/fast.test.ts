@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BinaryReader } from '../../../protocols/codec/cursor.js';
 import { DataError, FrameError } from '../../../protocols/codec/errors.js';
 import {
-  allDis, decodeFrame, decodeFrameMessage, decodeReadReply, decodeReadReplyBytes, encodeMessage, encodeReadRequest, parseAddress,
+  allDis, decodeFrame, decodeFrameMessage, decodeReadReply, decodeReadReplyBytes, decodeReadReplyScaled, encodeMessage, encodeReadRequest, parseAddress,
 } from '../../../protocols/dlt645/index.js';
 
 const scrambled = (bytes: number[]): Buffer => Buffer.from(bytes.map((b) => (b + 0x33) & 0xff));
@@ -38,6 +38,60 @@ describe('DL/T 645 fast paths agree with the generic codec', () => {
       ),
       { numRuns: 3000 },
     );
+  });
+
+  it('the scaled path gives every value of decode as an exact integer of 10^-decimals units', () => {
+    const entries = [...allDis(2007), ...allDis(1997)].filter((e) => e.scaled);
+    expect(entries.length).toBeGreaterThan(400);
+    const flat = (v: unknown): (number | null)[] => {
+      if (v === null || typeof v === 'number') return [v];
+      if (Array.isArray(v)) return v.flatMap(flat);
+      const o = v as Record<string, unknown>;
+      return 'total' in o && 'rates' in o ? [...flat(o.total), ...flat(o.rates)] : Object.values(o).flatMap(flat);
+    };
+    const out = new Float64Array(64);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: entries.length - 1 }),
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 0x99 }), fc.constant(0xee), fc.integer({ min: 0x80, max: 0x99 })), { maxLength: 40 }),
+        (i, seed) => {
+          const e = entries[i]!;
+          const len = e.repeat ? e.size * (1 + (seed.length % 5)) : e.size;
+          const buf = scrambled(Array.from({ length: len }, (_, k) => seed[k % Math.max(1, seed.length)] ?? 0));
+          const generic = flat(e.decode(new BinaryReader(buf, 0, buf.length, 0x33), len));
+          const count = e.scaled!.decode(buf, 0, len, 0x33, out);
+          expect(count).toBe(generic.length);
+          const scale = 10 ** e.scaled!.decimals;
+          for (let k = 0; k < count; k++) {
+            const g = generic[k];
+            if (g === null) expect(out[k]).toBeNaN();
+            else {
+              expect(Number.isInteger(out[k])).toBe(true);
+              expect(out[k]! / scale).toBe(g);
+            }
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('decodeReadReplyScaled reads a 0001FF00 block into integer hundredths of kWh and refuses non-numeric DIs', () => {
+    const reply = encodeMessage({
+      address: '000000193600',
+      message: { kind: 'readReply', more: false, di: '0001FF00', value: { total: 36.3, rates: [2.56, 0.19, 0.38, 33.17] }, unknown: false, raw: '' },
+    });
+    const out = new Float64Array(8);
+    const r = decodeReadReplyScaled(reply, out);
+    expect(r).toEqual({ di: 0x0001ff00, count: 5, decimals: 2 });
+    expect([...out.subarray(0, 5)]).toEqual([3630, 256, 19, 38, 3317]);
+    expect(() => decodeReadReplyScaled(reply, new Float64Array(2))).toThrow(/room for 5 values/);
+    expect(() => decodeReadReplyScaled(reply, out, undefined, 0, reply.length, parseAddress('000000193601'))).toThrow(/a reply from meter/);
+    const clock = encodeMessage({
+      address: '000000193600',
+      message: { kind: 'readReply', more: false, di: '04000102', value: '12:30:00', unknown: false, raw: '' },
+    });
+    expect(() => decodeReadReplyScaled(clock, out)).toThrow(/BCD numbers with one scale/);
   });
 
   it('encodeReadRequest builds the same bytes as the message encoder, into a caller buffer too', () => {
