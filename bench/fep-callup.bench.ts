@@ -25,7 +25,7 @@ import type { RequestResult } from '../src/fep/request-queue.js';
 import type { HesEvents } from '../src/bus.js';
 import { InProcessBus } from '../src/bus.js';
 import { terminalKeyOf } from '../src/fep/directory.js';
-import { A1, BusTally, CpuMeter, FleetProcess, LagMonitor, MiB, fleetDirectory, loadAverage, memory, ms, num, parseArgs, sleep, startBroker, until, type Broker } from './fep-common.js';
+import { A1, BusTally, CpuMeter, FleetProcess, LagMonitor, MiB, fleetDirectory, loadAverage, memory, ms, num, parseArgs, sleep, startBroker, teardownOnExit, until, type Broker } from './fep-common.js';
 import { header, percentile } from './harness.js';
 
 const args = parseArgs({
@@ -59,20 +59,8 @@ const t0 = Date.now();
 let broker: Broker | undefined;
 let fleet: FleetProcess | undefined;
 let fep: Fep | undefined;
-let cleaning = false;
-async function cleanup(): Promise<void> {
-  if (cleaning) return;
-  cleaning = true;
-  await fleet?.stop().catch(() => undefined);
-  await fep?.close().catch(() => undefined);
-  await broker?.stop().catch(() => undefined);
-}
-const watchdog = setTimeout(() => {
-  console.log('watchdog: time limit reached, cleaning up');
-  void cleanup().finally(() => process.exit(2));
-}, MAX_MS + 120_000);
-watchdog.unref();
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
+// The whole run is bounded: past MAX_MS (+ 2 min for clean-up) everything is torn down.
+const cleanup = teardownOnExit(() => ({ fleet, fep, broker }), MAX_MS);
 
 /** Yesterday in China Standard Time (the terminals keep local time). */
 function yesterdayCst(): DayDate {

@@ -275,3 +275,33 @@ export async function until(pred: () => boolean, timeoutMs: number, pollMs = 200
   }
   return true;
 }
+
+/** What a bench started and must stop, whatever way it ends. */
+export interface Started {
+  fleet?: { stop(): Promise<unknown> };
+  fep?: { close(): Promise<unknown> };
+  broker?: { stop(): Promise<unknown> };
+}
+
+/**
+ * Tears down what `current()` holds once (fleet, then FEP, then broker), also on SIGINT/SIGTERM and when
+ * the run exceeds `maxMs` (+ 2 min for clean-up): a bench never leaves processes behind.
+ */
+export function teardownOnExit(current: () => Started, maxMs: number): () => Promise<void> {
+  let cleaning = false;
+  const cleanup = async (): Promise<void> => {
+    if (cleaning) return;
+    cleaning = true;
+    const started = current();
+    await started.fleet?.stop().catch(() => undefined);
+    await started.fep?.close().catch(() => undefined);
+    await started.broker?.stop().catch(() => undefined);
+  };
+  const watchdog = setTimeout(() => {
+    console.log('watchdog: time limit reached, cleaning up');
+    void cleanup().finally(() => process.exit(2));
+  }, maxMs + 120_000);
+  watchdog.unref();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
+  return cleanup;
+}

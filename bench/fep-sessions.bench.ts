@@ -29,7 +29,7 @@ import { Fep } from '../src/fep/fep.js';
 import type { HesEvents } from '../src/bus.js';
 import { InProcessBus } from '../src/bus.js';
 import { loadavg } from 'node:os';
-import { BusTally, CpuMeter, FleetProcess, LagMonitor, MiB, fleetDirectory, fullGc, loadAverage, memory, ms, num, parseArgs, sleep, startBroker, until, type Broker } from './fep-common.js';
+import { BusTally, CpuMeter, FleetProcess, LagMonitor, MiB, fleetDirectory, fullGc, loadAverage, memory, ms, num, parseArgs, sleep, startBroker, teardownOnExit, until, type Broker } from './fep-common.js';
 import { header } from './harness.js';
 
 const args = parseArgs({
@@ -61,27 +61,14 @@ const t0 = Date.now();
 let broker: Broker | undefined;
 let fleet: FleetProcess | undefined;
 let fep: Fep | undefined;
-let cleaning = false;
 let results: StepResult[] = [];
 let tally: BusTally;
 let lag: LagMonitor;
 let cpu: CpuMeter;
 let base: { rss: number; heapUsed: number };
 
-async function cleanup(): Promise<void> {
-  if (cleaning) return;
-  cleaning = true;
-  await fleet?.stop().catch(() => undefined);
-  await fep?.close().catch(() => undefined);
-  await broker?.stop().catch(() => undefined);
-}
-// The whole run is bounded: past max-minutes (+ 2 min for clean-up) everything is torn down.
-const watchdog = setTimeout(() => {
-  console.log('watchdog: time limit reached, cleaning up');
-  void cleanup().finally(() => process.exit(2));
-}, MAX_MS + 120_000);
-watchdog.unref();
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
+// The whole run is bounded: past MAX_MS (+ 2 min for clean-up) everything is torn down.
+const cleanup = teardownOnExit(() => ({ fleet, fep, broker }), MAX_MS);
 
 interface StepResult {
   /** Heartbeats the terminals sent and have not (yet) seen confirmed, since the start. */
