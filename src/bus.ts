@@ -40,6 +40,18 @@ export interface HesEvents {
   unknownTerminal: { a1: string; a2: number; terminal: string; at: number; remote: string; channel: string };
   /** Bytes the FEP could not use: discarded by the deframer, or frames that failed to decode. */
   frameError: { terminal?: string; remote: string; at: number; reason: string; hex: string; length: number };
+  /** Load control (src/control): a request's state or live progress (throttled) changed. */
+  control: {
+    request: number;
+    scheme?: string;
+    kind: string;
+    state: string;
+    at: number;
+    phase?: 'run' | 'restore';
+    progress?: { total: number; sent: number; confirmed: number; verified: number; failed: number; skipped: number; done: number };
+  };
+  /** Prepayment (src/control/prepayment.ts): low balance (the reminder for customer service), trip, close, top-up. */
+  prepay: { account: string; kind: 'alarm' | 'trip' | 'trip-blocked' | 'close' | 'topup'; balanceYuan: number; at: number; detail?: string };
 }
 
 export type Handler<T> = (payload: T) => void;

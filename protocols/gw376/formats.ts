@@ -100,14 +100,18 @@ function bcdPair(w: BinaryWriter, v: number, field: string): void {
 }
 
 // Day 0 is allowed: periodic settings (A.18 sync time in AFN04 F33) use it for "every day".
-const TIME_RANGES = { month: [1, 12], day: [0, 31], hour: [0, 23], minute: [0, 59], second: [0, 59] } as const;
+// The range is passed as numbers (no lookup by field name on the encode hot path).
 
 /** A calendar/clock field as one BCD byte, refusing values no clock can show (month 13, minute 60). */
-function timePart(w: BinaryWriter, v: number, part: keyof typeof TIME_RANGES, field: string): void {
-  const [lo, hi] = TIME_RANGES[part];
-  if (!Number.isInteger(v) || v < lo || v > hi) throw new EncodeError(field, `${part} ${v} is not ${lo}..${hi}`);
+function timePart(w: BinaryWriter, v: number, lo: number, hi: number, part: string, field: string): void {
+  if (!(v >= lo && v <= hi && Number.isInteger(v))) throw new EncodeError(field, `${part} ${v} is not ${lo}..${hi}`);
   w.u8(INT_TO_BCD[v]!);
 }
+const month = (w: BinaryWriter, v: number, field: string): void => timePart(w, v, 1, 12, 'month', field);
+const day = (w: BinaryWriter, v: number, field: string): void => timePart(w, v, 0, 31, 'day', field);
+const hour = (w: BinaryWriter, v: number, field: string): void => timePart(w, v, 0, 23, 'hour', field);
+const minute = (w: BinaryWriter, v: number, field: string): void => timePart(w, v, 0, 59, 'minute', field);
+const second = (w: BinaryWriter, v: number, field: string): void => timePart(w, v, 0, 59, 'second', field);
 
 function year2(y: number, field: string): number {
   if (!Number.isInteger(y) || y < 2000 || y > 2099) throw new EncodeError(field, `year ${y} is not 2000..2099`);
@@ -135,10 +139,10 @@ export function writeA1(w: BinaryWriter, v: DateTimeA1 | null, field = 'A.1'): v
     throw new EncodeError(field, `weekday ${v.weekday} is not 0..7`);
   }
   if (!Number.isInteger(v.month) || v.month < 0 || v.month > 19) throw new EncodeError(field, `month ${v.month}`);
-  timePart(w, v.second, 'second', field);
-  timePart(w, v.minute, 'minute', field);
-  timePart(w, v.hour, 'hour', field);
-  timePart(w, v.day, 'day', field);
+  second(w, v.second, field);
+  minute(w, v.minute, field);
+  hour(w, v.hour, field);
+  day(w, v.day, field);
   w.u8((v.weekday << 5) | INT_TO_BCD[v.month]!);
   bcdPair(w, year2(v.year, field), field);
 }
@@ -363,10 +367,10 @@ export function readA15(r: BinaryReader): DateTimeA15 | null {
 }
 export function writeA15(w: BinaryWriter, v: DateTimeA15 | null, field = 'A.15'): void {
   if (v === null) return fill(w, 5);
-  timePart(w, v.minute, 'minute', field);
-  timePart(w, v.hour, 'hour', field);
-  timePart(w, v.day, 'day', field);
-  timePart(w, v.month, 'month', field);
+  minute(w, v.minute, field);
+  hour(w, v.hour, field);
+  day(w, v.day, field);
+  month(w, v.month, field);
   bcdPair(w, year2(v.year, field), field);
 }
 
@@ -380,10 +384,10 @@ export function readA16(r: BinaryReader): TimeA16 | null {
 }
 export function writeA16(w: BinaryWriter, v: TimeA16 | null, field = 'A.16'): void {
   if (v === null) return fill(w, 4);
-  timePart(w, v.second, 'second', field);
-  timePart(w, v.minute, 'minute', field);
-  timePart(w, v.hour, 'hour', field);
-  timePart(w, v.day, 'day', field);
+  second(w, v.second, field);
+  minute(w, v.minute, field);
+  hour(w, v.hour, field);
+  day(w, v.day, field);
 }
 
 export function readA17(r: BinaryReader): TimeA17 | null {
@@ -396,10 +400,10 @@ export function readA17(r: BinaryReader): TimeA17 | null {
 }
 export function writeA17(w: BinaryWriter, v: TimeA17 | null, field = 'A.17'): void {
   if (v === null) return fill(w, 4);
-  timePart(w, v.minute, 'minute', field);
-  timePart(w, v.hour, 'hour', field);
-  timePart(w, v.day, 'day', field);
-  timePart(w, v.month, 'month', field);
+  minute(w, v.minute, field);
+  hour(w, v.hour, field);
+  day(w, v.day, field);
+  month(w, v.month, field);
 }
 
 export function readA18(r: BinaryReader): TimeA18 | null {
@@ -411,9 +415,9 @@ export function readA18(r: BinaryReader): TimeA18 | null {
 }
 export function writeA18(w: BinaryWriter, v: TimeA18 | null, field = 'A.18'): void {
   if (v === null) return fill(w, 3);
-  timePart(w, v.minute, 'minute', field);
-  timePart(w, v.hour, 'hour', field);
-  timePart(w, v.day, 'day', field);
+  minute(w, v.minute, field);
+  hour(w, v.hour, field);
+  day(w, v.day, field);
 }
 
 export function readA19(r: BinaryReader): TimeA19 | null {
@@ -424,8 +428,8 @@ export function readA19(r: BinaryReader): TimeA19 | null {
 }
 export function writeA19(w: BinaryWriter, v: TimeA19 | null, field = 'A.19'): void {
   if (v === null) return fill(w, 2);
-  timePart(w, v.minute, 'minute', field);
-  timePart(w, v.hour, 'hour', field);
+  minute(w, v.minute, field);
+  hour(w, v.hour, field);
 }
 
 export function readA20(r: BinaryReader): DateA20 | null {
@@ -437,8 +441,8 @@ export function readA20(r: BinaryReader): DateA20 | null {
 }
 export function writeA20(w: BinaryWriter, v: DateA20 | null, field = 'A.20'): void {
   if (v === null) return fill(w, 3);
-  timePart(w, v.day, 'day', field);
-  timePart(w, v.month, 'month', field);
+  day(w, v.day, field);
+  month(w, v.month, field);
   bcdPair(w, year2(v.year, field), field);
 }
 
@@ -450,7 +454,7 @@ export function readA21(r: BinaryReader): MonthA21 | null {
 }
 export function writeA21(w: BinaryWriter, v: MonthA21 | null, field = 'A.21'): void {
   if (v === null) return fill(w, 2);
-  timePart(w, v.month, 'month', field);
+  month(w, v.month, field);
   bcdPair(w, year2(v.year, field), field);
 }
 
@@ -483,8 +487,8 @@ export function readA24(r: BinaryReader): TimeA24 | null {
 }
 export function writeA24(w: BinaryWriter, v: TimeA24 | null, field = 'A.24'): void {
   if (v === null) return fill(w, 2);
-  timePart(w, v.hour, 'hour', field);
-  timePart(w, v.day, 'day', field);
+  hour(w, v.hour, field);
+  day(w, v.day, field);
 }
 
 /** A.25: ±XXX.XXX current (A), 3 bytes, sign in D7 of byte 3. */

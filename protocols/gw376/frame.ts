@@ -19,7 +19,7 @@ import { EncodeError, FrameError } from '../codec/errors.js';
 import { toHex } from '../codec/hex.js';
 import { byteSum } from '../codec/checksum.js';
 import type { Direction } from './registry.js';
-import { lookupAfn } from './registry.js';
+import { afnPwFlag } from './registry.js';
 
 export const START = 0x68;
 export const END = 0x16;
@@ -94,8 +94,8 @@ const DEFAULT_PW_AFNS = new Set([0x01, 0x04, 0x05, 0x06, 0x0f, 0x10]);
 
 /** Whether a downlink frame of `afn` carries the 16-byte PW (registry first, then the standard's list). */
 export function afnNeedsPw(afn: number): boolean {
-  const info = lookupAfn(afn);
-  return info ? info.needsPw : DEFAULT_PW_AFNS.has(afn);
+  const flag = afnPwFlag(afn);
+  return flag < 0 ? DEFAULT_PW_AFNS.has(afn) : flag === 1;
 }
 
 /** Event counters EC (§5.2.3.6.2): important (EC1) and normal (EC2), each 0..255 wrapping. */

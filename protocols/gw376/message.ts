@@ -80,6 +80,8 @@ export function decodeMessage(input: Buffer | Gw376Frame, opts?: DecodeOptions):
   const c = f.control;
   const seq = f.seqByte;
   const a3 = f.a3;
+  // One literal with every key (absent AUX parts undefined): one object shape for all messages, no
+  // property added later (§5.2.3.6 AUX: PW, EC, Tp).
   const msg: Gw376Message = {
     revision,
     protocolId: f.protocolId,
@@ -97,12 +99,12 @@ export function decodeMessage(input: Buffer | Gw376Frame, opts?: DecodeOptions):
     fir: (seq & SEQ_FIR) !== 0,
     fin: (seq & SEQ_FIN) !== 0,
     con: (seq & SEQ_CON) !== 0,
+    pw: f.pwAt >= 0 ? copyBytes(f.buf, f.pwAt, PW_LEN) : undefined,
+    ec: f.ecAt >= 0 ? f.ec : undefined,
+    tp: f.tpAt >= 0 ? f.tp : undefined,
     units: decodeUnits(f, revision),
+    auxShortfall: f.auxShortfall ? true : undefined,
   };
-  if (f.pwAt >= 0) msg.pw = copyBytes(f.buf, f.pwAt, PW_LEN);
-  if (f.ecAt >= 0) msg.ec = f.ec;
-  if (f.tpAt >= 0) msg.tp = f.tp;
-  if (f.auxShortfall) msg.auxShortfall = true;
   return msg;
 }
 
@@ -117,19 +119,30 @@ function copyBytes(buf: Buffer, at: number, n: number): Buffer {
 /** Points of each DA, computed once (shared: copied before being handed out). */
 const PNS: (readonly number[] | undefined)[] = new Array<readonly number[] | undefined>(0x10000);
 
+/** The unit context handed to layouts: one object per frame, updated per unit (valid during the call only). */
+interface MutableContext {
+  afn: number;
+  fn: number;
+  pn: number;
+  dir: Direction;
+  revision: Revision;
+}
+
 /** Decodes the data units of a frame. */
 export function decodeUnits(f: Gw376Frame, revision: Revision = f.revision): MessageUnit[] {
-  const units: MessageUnit[] = [];
   const buf = f.buf;
   const end = f.dataEnd;
   const r = new BinaryReader(buf, f.dataStart, end);
   const dir = f.dir;
   const afn = f.afn;
+  const ctx: MutableContext = { afn, fn: 0, pn: 0, dir, revision };
+  let units: MessageUnit[] | undefined;
+  let count = 0;
   let block = 0;
   while (r.pos < end) {
     const idAt = r.pos;
     if (end - idAt < 4) {
-      units.push({ raw: true, reason: 'short-data-id', pns: [], fns: [], bytes: buf.subarray(idAt, end), block });
+      (units ??= []).push({ raw: true, reason: 'short-data-id', pns: [], fns: [], bytes: buf.subarray(idAt, end), block });
       break;
     }
     const da = buf[idAt]! | (buf[idAt + 1]! << 8);
@@ -139,13 +152,15 @@ export function decodeUnits(f: Gw376Frame, revision: Revision = f.revision): Mes
     const plan = dtPlan(afn, dir, dt);
     const fns = plan.fns;
     if (pns.length === 0 || fns.length === 0) {
-      units.push({ raw: true, reason: 'invalid-data-id', da, dt, pns: pns.slice(), fns: fns.slice(), bytes: buf.subarray(idAt, end), block });
+      (units ??= []).push({ raw: true, reason: 'invalid-data-id', da, dt, pns: pns.slice(), fns: fns.slice(), bytes: buf.subarray(idAt, end), block });
       break;
     }
     if (!plan.known) {
-      units.push({ raw: true, reason: 'unknown-fn', da, dt, pns: pns.slice(), fns: fns.slice(), bytes: buf.subarray(idAt, end), block });
+      (units ??= []).push({ raw: true, reason: 'unknown-fn', da, dt, pns: pns.slice(), fns: fns.slice(), bytes: buf.subarray(idAt, end), block });
       break;
     }
+    // The first DA/DT sizes the list (usually the only one): one allocation of the right length.
+    units ??= new Array<MessageUnit>(pns.length * fns.length);
     const layouts = plan.layouts;
     for (let k = 0; k < pns.length; k++) {
       const pn = pns[k]!;
@@ -153,25 +168,26 @@ export function decodeUnits(f: Gw376Frame, revision: Revision = f.revision): Mes
         const fn = fns[i]!;
         const layout = layouts[i];
         if (!layout) {
-          units.push({ pn, fn, block });
+          units[count++] = { pn, fn, block };
           continue;
         }
-        const ctx: UnitContext = { afn, fn, pn, dir, revision };
+        ctx.fn = fn;
+        ctx.pn = pn;
         let data: unknown;
         try {
           data = layout.decode(r, ctx);
         } catch (e) {
-          throw unitError(f, ctx, e);
+          throw unitError(f, { ...ctx }, e);
         }
         if (r.pos > end) {
           throw new DataError(unitName(ctx), `data within the data area (overran it by ${r.pos - end} byte(s))`, f.bytes());
         }
-        units.push({ pn, fn, data, block });
+        units[count++] = { pn, fn, data, block };
       }
     }
     block++;
   }
-  return units;
+  return units ?? [];
 }
 
 function layoutOf(e: FnEntry, dir: Direction): UnitLayout<unknown> | undefined {
@@ -344,23 +360,28 @@ function writeBlock(w: BinaryWriter, msg: Gw376Message, id: DataId, run: KnownUn
   w.u16(id.da).u16(id.dt);
   const dir = msg.dir;
   const afn = msg.afn;
-  const revision = msg.revision ?? 2009;
   const plan = dtPlan(afn, dir, id.dt);
   const pns = id.pns;
   const fns = id.fns;
+  const ctx: MutableContext = { afn, fn: 0, pn: 0, dir, revision: msg.revision ?? 2009 };
+  // Units usually come in wire order (point-major, Fn ascending): try the one after the last match
+  // first, search the run only when it is not the one.
+  let next = 0;
   for (let p = 0; p < pns.length; p++) {
     const pn = pns[p]!;
     for (let k = 0; k < fns.length; k++) {
       const fn = fns[k]!;
-      let u: KnownUnit | undefined;
-      for (let x = 0; x < run.length; x++) {
-        const c = run[x]!;
-        if (c.pn === pn && c.fn === fn) {
-          u = c;
-          break;
+      let x = next;
+      let u = run[x];
+      if (u === undefined || u.pn !== pn || u.fn !== fn) {
+        for (x = 0; x < run.length; x++) {
+          const c = run[x]!;
+          if (c.pn === pn && c.fn === fn) break;
         }
+        u = run[x];
+        if (!u) throw new EncodeError('units', `no unit for p${pn} F${fn}`);
       }
-      if (!u) throw new EncodeError('units', `no unit for p${pn} F${fn}`);
+      next = x + 1;
       let layout: UnitLayout<unknown> | undefined;
       if (plan.known && plan.fns[k] === fn) layout = plan.layouts[k];
       else {
@@ -372,7 +393,9 @@ function writeBlock(w: BinaryWriter, msg: Gw376Message, id: DataId, run: KnownUn
         if (u.data !== undefined) throw new EncodeError('units', `AFN${afn.toString(16)} F${fn} carries no data ${dir}`);
         continue;
       }
-      layout.encode(w, u.data, { afn, fn, pn, dir, revision });
+      ctx.fn = fn;
+      ctx.pn = pn;
+      layout.encode(w, u.data, ctx);
     }
   }
 }

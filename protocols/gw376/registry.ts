@@ -67,8 +67,17 @@ const afns = new Map<number, AfnInfo>();
 
 const key = (afn: number, fn: number): number => (afn << 8) | fn;
 
+/** PW flag per AFN for the frame layer's hot path: -1 not registered, 0 no PW, 1 PW (§5.2.3.6.1). */
+const pwFlags = new Int8Array(256).fill(-1);
+
 export function registerAfn(info: AfnInfo): void {
   afns.set(info.afn, info);
+  pwFlags[info.afn & 0xff] = info.needsPw ? 1 : 0;
+}
+
+/** Whether downlink frames of a registered AFN carry PW: 1 yes, 0 no, -1 the AFN is not registered. */
+export function afnPwFlag(afn: number): number {
+  return pwFlags[afn & 0xff]!;
 }
 
 export function registerFns(list: readonly FnEntry[]): void {

@@ -15,6 +15,9 @@
  *   total-add group is its own meter). With F16 on, remaining ≤ trip threshold trips the group's
  *   energy-control rounds (AFN04 F48, default round 1) once, with ERC7.
  * - F26/F34 payment alarm, F28/F36 removal, F27/F35 talk, F29/F37 active reporting, F31 clock set.
+ * - Meters' own relays: DL/T 645 1CH commands forwarded to a meter (AFN10 F1, forward.ts) change that
+ *   meter's status word 3 (relay, keep-power, alarm bits), kept here per Pn; an open meter relay opens
+ *   that meter only.
  */
 import type { ErcRecord } from '../../protocols/gw376/erc/registry.js';
 import { a15Of } from './meters.js';
@@ -60,7 +63,12 @@ export interface ControlsJSON {
   flags: number;
   groups: [number, GroupState][];
   purchases: [number, PurchaseState][];
+  /** DL/T 645 status word 3 of meters changed by forwarded 1CH commands. */
+  meters?: [number, number][];
 }
+
+/** DL/T 645-2007 status word 3, bit 4: relay open (digest §5.3). */
+const SW3_RELAY_OPEN = 1 << 4;
 
 const FLAG_PAYMENT_ALARM = 1;
 const FLAG_REMOVED = 2;
@@ -77,6 +85,8 @@ export class ControlState {
   private flags = 0;
   private groups: Map<number, GroupState> | undefined;
   private purchases: Map<number, PurchaseState> | undefined;
+  /** Status word 3 of the meters whose own relay/keep-power a forwarded 1CH changed, by Pn. */
+  private meters: Map<number, number> | undefined;
   /** Scheduled trips (alarm delay) and automatic closes (power-limit time): [round, at, 'trip' | 'close']. */
   private timers: [number, number, 'trip' | 'close'][] | undefined;
 
@@ -94,7 +104,23 @@ export class ControlState {
 
   /** Whether any output is open for meter `pn` (a remote-trip round, or the purchase trip of group pn). */
   relayOpen(pn: number): boolean {
+    return this.rounds !== 0 || this.purchases?.get(pn)?.tripped === true || ((this.meters?.get(pn) ?? 0) & SW3_RELAY_OPEN) !== 0;
+  }
+
+  /** Whether a terminal output (remote-trip round, purchase trip of group pn) is open for meter `pn`. */
+  outputOpen(pn: number): boolean {
     return this.rounds !== 0 || this.purchases?.get(pn)?.tripped === true;
+  }
+
+  /** Status word 3 of meter `pn` as its own 1CH commands left it (0 when never commanded). */
+  meterStatus3(pn: number): number {
+    return this.meters?.get(pn) ?? 0;
+  }
+
+  setMeterStatus3(pn: number, status3: number): void {
+    const m = (this.meters ??= new Map());
+    if (status3 === 0) m.delete(pn);
+    else m.set(pn, status3);
   }
 
   trippedRounds(): number[] {
@@ -338,6 +364,7 @@ export class ControlState {
     this.flags = autoReport ? 0 : FLAG_NO_REPORT;
     this.groups = undefined;
     this.purchases = undefined;
+    this.meters = undefined;
     this.timers = undefined;
   }
 
@@ -348,6 +375,7 @@ export class ControlState {
       flags: this.flags,
       groups: [...(this.groups ?? [])],
       purchases: [...(this.purchases ?? [])],
+      ...(this.meters?.size ? { meters: [...this.meters] } : {}),
     };
   }
 
@@ -357,6 +385,7 @@ export class ControlState {
     this.flags = j.flags;
     this.groups = j.groups.length ? new Map(j.groups) : undefined;
     this.purchases = j.purchases.length ? new Map(j.purchases) : undefined;
+    this.meters = j.meters?.length ? new Map(j.meters) : undefined;
   }
 }
 

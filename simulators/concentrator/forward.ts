@@ -26,8 +26,14 @@ export interface ForwardEnv {
   /** DL/T 645 edition of the meter of `pn` (from F10's protocol byte). */
   editionOf(pn: number): 2007 | 1997;
   present(pn: number): boolean;
+  /** A terminal output (remote-trip round, purchase trip) is open for the meter of `pn`. */
   relayOpen(pn: number): boolean;
   keepPower(): boolean;
+  /** The meter's own status word 3 (its 1CH commands), kept by the terminal between forwards. */
+  meterStatus3(pn: number): number;
+  setMeterStatus3(pn: number, status3: number): void;
+  /** Meters refuse 1CH commands whose validity deadline (N3..N8) is zero or past (digest §3.2). */
+  checkDeadline: boolean;
 }
 
 export function forwardTransparent(req: ForwardRequest, env: ForwardEnv): ForwardResponse {
@@ -47,10 +53,15 @@ export function forwardTransparent(req: ForwardRequest, env: ForwardEnv): Forwar
     modelId: modelIdOf(env.terminal, pn),
     now: () => env.now,
     clockOffsetMs: env.clock - env.now,
+    checkControlDeadline: env.checkDeadline,
   });
-  if (env.relayOpen(pn)) meter.status3 |= SW3_RELAY_OPEN | SW3_RELAY_CMD_TRIP;
-  if (env.keepPower()) meter.status3 |= SW3_KEEP_POWER;
+  // A 1CH command acts on the meter's own state (kept per Pn); reads also show the terminal's outputs.
+  const control = decoded.message.kind === 'control';
+  meter.status3 = env.meterStatus3(pn);
+  if (!control && env.relayOpen(pn)) meter.status3 |= SW3_RELAY_OPEN | SW3_RELAY_CMD_TRIP;
+  if (!control && env.keepPower()) meter.status3 |= SW3_KEEP_POWER;
   const reply = meter.handle(decoded);
+  if (control) env.setMeterStatus3(pn, meter.status3);
   if (!reply) return none;
   return { port: req.port, content: encode645({ address: meter.address, message: reply, version: meter.edition }) };
 }

@@ -7,7 +7,8 @@
  * (F1/F2/F3) to AFN01/04/05 and AFN00 F2 to what it does not support; checks PW on the AFNs that carry it
  * (§5.2.3.6.1): by default a PW equal to the configured one (16 zero bytes) passes, others are denied
  * with ERC20. Optionally discards requests whose Tp is older than its allowed delay (§5.2.3.6.3),
- * against the terminal clock in Beijing time.
+ * against the terminal clock in Beijing time; with that check on, a PW frame whose Tp was already
+ * executed is not executed again (replay.ts), and meters refuse 1CH commands past their deadline.
  * AFNs: 01 reset, 04 set / 0A query parameters (params.ts), 05 controls (controls.ts), 09 F1 version,
  * 0C/0D data (meters.ts), 0E events (events.ts), 10 F1 forwarding (forward.ts).
  */
@@ -24,6 +25,7 @@ import { ControlState, type ControlEnv, type ControlsJSON } from './controls.js'
 import { EventLog } from './events.js';
 import { TerminalFaults, type FaultFlags } from './faults.js';
 import { forwardTransparent, type ForwardEnv } from './forward.js';
+import { ReplayGuard } from './replay.js';
 import { a15Of, a1Of, defaultPurchase, historyOf, profileOf, realtimeOf, tdKindOf, type MeterContext } from './meters.js';
 import { ParamStore, type EventConfig, type ParamsJSON, type UplinkParams } from './params.js';
 import { confirmFrame, dataFrames, encodeUnit, resultFrame, type DataUnit } from './reply.js';
@@ -41,7 +43,10 @@ export interface TerminalOptions {
   password?: Uint8Array;
   /** 'match' (default): PW must equal `password`; 'accept': any PW; 'fail': every PW fails (AFN00 F2). */
   pwPolicy?: 'match' | 'accept' | 'fail';
-  /** Discard requests whose Tp has expired against the terminal clock (default false). */
+  /**
+   * Discard requests whose Tp has expired against the terminal clock, refuse replays of executed PW
+   * frames, and have meters check 1CH deadlines (default false).
+   */
   checkTp?: boolean;
   /** Active reporting allowed at start (default true; AFN05 F29/F37 change it). */
   autoReport?: boolean;
@@ -89,6 +94,7 @@ export class SimulatedTerminal implements TerminalDevice {
   private powerOffSince = -1;
   private outages: [number, number][] | undefined;
   private awaiting: AwaitingReport | undefined;
+  private replays: ReplayGuard | undefined;
 
   /** `opts` is kept by reference: a fleet passes one shared object to all its terminals. */
   constructor(id: TerminalId, opts: TerminalOptions = {}) {
@@ -132,8 +138,15 @@ export class SimulatedTerminal implements TerminalDevice {
     const broadcast = req.a2 === 0xffff;
     if (!broadcast && req.a2 !== this.id.a2) return [];
     if (this.opts.checkTp && req.tp && this.tpExpired(req.tp, now)) return [];
+    const replayKey = this.opts.checkTp && afnNeedsPw(req.afn) ? ReplayGuard.keyOf(req) : undefined;
+    if (replayKey !== undefined) {
+      const v = (this.replays ??= new ReplayGuard()).check(replayKey, frame, now);
+      if (v.kind === 'discard') return [];
+      if (v.kind === 'repeat') return broadcast ? [] : this.faults.shape(v.answer);
+    }
     this.controls.tick(this.controlEnv(now));
     const out = this.handle(req, now);
+    if (replayKey !== undefined) this.replays!.remember(replayKey, frame, out, now + Math.max(1, req.tp?.delayMinutes ?? 0) * 60_000 + 60_000);
     return broadcast ? [] : this.faults.shape(out);
   }
 
@@ -507,8 +520,11 @@ export class SimulatedTerminal implements TerminalDevice {
       pnOfAddress: (a) => this.params.pnOfAddress(a),
       editionOf: (pn) => (this.params.meterOfPn(pn)?.protocol === 1 ? 1997 : 2007),
       present: (pn) => !this.faults.meterMissing.has(pn),
-      relayOpen: (pn) => this.controls.relayOpen(pn),
+      relayOpen: (pn) => this.controls.outputOpen(pn),
       keepPower: () => this.controls.keepPower(now),
+      meterStatus3: (pn) => this.controls.meterStatus3(pn),
+      setMeterStatus3: (pn, v) => this.controls.setMeterStatus3(pn, v),
+      checkDeadline: this.opts.checkTp ?? false,
     };
     return this.known(req)
       .units.filter((u) => u.fn === 1 && u.data !== undefined)

@@ -2,18 +2,22 @@
  * The local admin HTTP API of a running head-end (node:http on 127.0.0.1 only; no authentication, so
  * never bound elsewhere). JSON in and out; every error is `{ code, message, details }`:
  *   400 invalid-input / invalid-json / unsupported-media-type  404 not-found  405 method-not-allowed
- *   409 conflict (terminal offline or quarantined)  413 body-too-large  500 internal
+ *   409 conflict (terminal offline or quarantined; no archive to sync from)  413 body-too-large  500 internal
  *   502 denied (the terminal or meter refused)  503 busy (request queue full)  504 timeout (no reply)
  *
  *   GET  /v1/status                              head-end status and bound addresses
  *   GET  /v1/terminals?state=online|offline|quarantine[&limit&offset]
  *   GET  /v1/terminals/:key                      one terminal (session, archive facts)
+ *   POST /v1/terminals/:key/archive-sync { push? }  compare the terminal's meter configuration (AFN0A F10)
+ *                                                with the archive; push: write it (AFN04 F10) and read back
  *   POST /v1/quarantine/:key/release             forget a quarantined terminal
  *   POST /v1/call        { terminal, afn, fn, pn[], date?, month?, from?, density?, points? } → decoded units
  *   POST /v1/meter/read  { terminal, pn | address, di[] } → readings (AFN10 forwarding)
  *   GET  /v1/metrics                             FEP counters, latency histogram, process memory
  *
- * Thin: each route validates (validate.ts) and calls the service (HeadEndApi).
+ * Thin: each route validates (validate.ts) and calls the service (HeadEndApi). Further route tables
+ * (load control: /v1/control, /v1/schemes, /v1/prepay, /v1/audit — src/admin/control-routes.ts) come in
+ * through `AdminServerOptions.routes`.
  */
 import http from 'node:http';
 import type net from 'node:net';
@@ -22,7 +26,7 @@ import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { NotFoundError } from '../service/errors.js';
 import { errorBody, toJsonBody } from './errors.js';
-import { callSpecOf, listQueryOf, meterReadSpecOf, terminalKey } from './validate.js';
+import { archiveSyncSpecOf, callSpecOf, listQueryOf, meterReadSpecOf, terminalKey } from './validate.js';
 
 export interface AdminServerOptions {
   /** Port (0 = any free port). */
@@ -32,6 +36,8 @@ export interface AdminServerOptions {
   logger?: Logger;
   /** Largest request body, bytes (default 64 KiB). */
   maxBodyBytes?: number;
+  /** More routes (matched after the built-in ones). */
+  routes?: readonly Route[];
 }
 
 export interface AdminServer {
@@ -41,10 +47,10 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-type Method = 'GET' | 'POST';
-type Handler = (ctx: { params: string[]; query: URLSearchParams; body: () => Promise<unknown> }) => unknown;
+export type Method = 'GET' | 'POST';
+export type Handler = (ctx: { params: string[]; query: URLSearchParams; body: () => Promise<unknown>; headers: http.IncomingHttpHeaders }) => unknown;
 
-interface Route {
+export interface Route {
   method: Method;
   pattern: RegExp;
   handler: Handler;
@@ -67,6 +73,7 @@ function routes(api: HeadEndApi): Route[] {
     { method: 'GET', pattern: /^\/v1\/status$/, handler: () => api.status() },
     { method: 'GET', pattern: /^\/v1\/terminals$/, handler: ({ query }) => api.terminals(listQueryOf(query)) },
     { method: 'GET', pattern: /^\/v1\/terminals\/([^/]+)$/, handler: ({ params }) => api.terminal(terminalKey(params[0], 'key')) },
+    { method: 'POST', pattern: /^\/v1\/terminals\/([^/]+)\/archive-sync$/, handler: async ({ params, body }) => api.syncArchive(archiveSyncSpecOf(terminalKey(params[0], 'key'), await body())) },
     { method: 'POST', pattern: /^\/v1\/quarantine\/([^/]+)\/release$/, handler: ({ params }) => api.release(terminalKey(params[0], 'key')) },
     { method: 'POST', pattern: /^\/v1\/call$/, handler: async ({ body }) => api.call(callSpecOf(await body())) },
     { method: 'POST', pattern: /^\/v1\/meter\/read$/, handler: async ({ body }) => api.readMeter(meterReadSpecOf(await body())) },
@@ -110,7 +117,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<unknown> {
 export async function startAdminServer(api: HeadEndApi, o: AdminServerOptions): Promise<AdminServer> {
   const log = o.logger ?? silentLogger;
   const limit = o.maxBodyBytes ?? 64 * 1024;
-  const table = routes(api);
+  const table = [...routes(api), ...(o.routes ?? [])];
   const sockets = new Set<net.Socket>();
 
   const server = http.createServer((req, res) => {
@@ -133,7 +140,7 @@ export async function startAdminServer(api: HeadEndApi, o: AdminServerOptions): 
           throw new HttpError(405, 'method-not-allowed', `${req.method} is not allowed on ${path} (use ${matching.map((r) => r.method).join(', ')})`);
         }
         const params = (route.pattern.exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p));
-        const result = await route.handler({ params, query: url.searchParams, body: () => readBody(req, limit) });
+        const result = await route.handler({ params, query: url.searchParams, body: () => readBody(req, limit), headers: req.headers });
         send(200, result);
       } catch (e) {
         const { status, body } = e instanceof HttpError ? { status: e.status, body: { code: e.code, message: e.message, details: e.details } } : errorBody(e);

@@ -3,7 +3,7 @@
  * Every problem is an InputError naming the field (→ 400 with `details.field`).
  */
 import { InputError } from '../errors.js';
-import type { CallSpec, LocalDate, LocalMinute, LocalMonth, MeterReadSpec, TerminalListQuery, TerminalState } from '../service/api.js';
+import type { ArchiveSyncSpec, CallSpec, LocalDate, LocalMinute, LocalMonth, MeterReadSpec, TerminalListQuery, TerminalState } from '../service/api.js';
 
 export const MAX_PN = 2040;
 export const MAX_PNS = 2040;
@@ -153,6 +153,14 @@ export function meterReadSpecOf(body: unknown): MeterReadSpec {
     s.di.push(x.toUpperCase());
   });
   return s;
+}
+
+/** `POST /v1/terminals/:key/archive-sync` body: `{ push?: boolean }`. */
+export function archiveSyncSpecOf(key: string, body: unknown): ArchiveSyncSpec {
+  const o = asObject(body);
+  noUnknown(o, ['push']);
+  if (o.push !== undefined && typeof o.push !== 'boolean') throw new InputError('push', `expected true or false, got ${JSON.stringify(o.push)}`);
+  return { terminal: key, push: o.push === true };
 }
 
 const STATES: readonly TerminalState[] = ['online', 'offline', 'quarantine'];

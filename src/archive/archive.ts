@@ -12,7 +12,7 @@ import type { Db, OpenOptions, Stmt } from './db.js';
 import { openDatabase } from './db.js';
 import type { MeterRef, TerminalDirectory, TerminalRecord } from '../fep/directory.js';
 import { parseTerminalKey, terminalKeyOf } from '../fep/directory.js';
-import { ENTITIES, type Entity } from './entities.js';
+import { dialOutEndpoint, ENTITIES, type Entity } from './entities.js';
 
 export interface TerminalInfo {
   id: number;
@@ -245,6 +245,23 @@ export class Archive {
   /** Terminals in key order (paged). */
   terminals(o: { limit?: number; offset?: number } = {}): TerminalInfo[] {
     return (this.st(`${TERMINAL_SELECT} ORDER BY t.a1, t.a2 LIMIT ? OFFSET ?`).all(o.limit ?? -1, o.offset ?? 0) as TerminalRow[]).map(terminalOf);
+  }
+
+  /** Terminals the head-end calls (channel tcp-out) and the address each listens on, in key order. */
+  dialOutTerminals(): { key: string; host: string; port: number }[] {
+    const rows = this.st("SELECT terminal_key, endpoint FROM terminals WHERE channel = 'tcp-out' ORDER BY a1, a2").all() as { terminal_key: string; endpoint: string }[];
+    const out: { key: string; host: string; port: number }[] = [];
+    for (const r of rows) {
+      // The import checks the endpoint; a row written by other means without one is not callable.
+      const ep = dialOutEndpoint(r.endpoint);
+      if (ep) out.push({ key: r.terminal_key, ...ep });
+    }
+    return out;
+  }
+
+  /** Changes whenever another connection commits (PRAGMA data_version): cheap change detection. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
   }
 
   /** The meters (measuring points) of a terminal, by Pn. */

@@ -138,9 +138,20 @@ export const endpoint: FieldParser = (raw) => {
   return raw;
 };
 
+/** `tcp://host:port` → host and port (the endpoint of a tcp-out terminal); undefined when it is not one. */
+export function dialOutEndpoint(endpoint: string): { host: string; port: number } | undefined {
+  const m = /^tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[^\s/:[\]]+):(\d{1,5})\/?$/.exec(endpoint);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
 // ---------------------------------------------------------------- the six files
 
 export const TERMINAL_PROTOCOLS = ['gw376.1-2009', 'gw376.1-2013'] as const;
+/** tcp / mqtt: the terminal dials in; tcp-out: it listens at `endpoint` and the head-end calls it (dial-out). */
+export const TERMINAL_CHANNELS = ['tcp', 'mqtt', 'tcp-out'] as const;
 export const METER_PROTOCOLS = ['dlt645-2007', 'dlt645-1997'] as const;
 /** The baud rates AFN04 F10 can carry (D7..D5 codes 1..7). */
 export const BAUDS = [600, 1200, 2400, 4800, 7200, 9600, 19200] as const;
@@ -190,7 +201,7 @@ export const SPECS: Record<Entity, EntitySpec> = {
       col('a2', int(1, 65535), 'INTEGER'),
       col('taiqu_id', id()),
       col('protocol', oneOf(TERMINAL_PROTOCOLS)),
-      col('channel', oneOf(['tcp', 'mqtt'])),
+      col('channel', oneOf(TERMINAL_CHANNELS)),
       col('endpoint', endpoint),
       col('meter_count', int(0, 2040), 'INTEGER'),
     ],

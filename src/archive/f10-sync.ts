@@ -11,7 +11,9 @@
  * 0 / 6.2 digits / 0).
  *
  * Service part: `F10Sync` pushes and reads through an injected `request` function (the FEP's
- * `Fep.request` fits), so it is testable without sockets.
+ * `Fep.request` fits), so it is testable without sockets. `sync` is what `hes archive sync` runs:
+ * compare, and with `push` make the terminal equal to the archive (write every archive meter, delete
+ * with Pn 0 the configurations the archive does not have) and read back.
  */
 import type { ValueOf } from '../../protocols/gw376/layout.js';
 import type { METER_CONFIG } from '../../protocols/gw376/afn/afn04-set-params.js';
@@ -77,15 +79,35 @@ export interface F10Difference {
   terminal?: MeterConfig;
 }
 
-/** Field values as compared (and printed): baud as a rate, protocol as its code. */
+/** Field values as compared (and printed): baud as a rate, protocol by its archive name. */
 const BAUD_OF_CODE = Object.fromEntries(Object.entries(F10_BAUD).map(([rate, code]) => [code, Number(rate)])) as Record<number, number>;
+const PROTOCOL_OF_CODE = Object.fromEntries(Object.entries(F10_PROTOCOL).map(([name, code]) => [code, name])) as Record<number, string>;
 const compared = (r: MeterConfig): Record<FieldDifference['field'], string | number> => ({
   address: r.address ?? '',
   port: r.portBaud.port,
   baud: BAUD_OF_CODE[r.portBaud.baud] ?? (r.portBaud.baud === 0 ? 'default' : `code ${r.portBaud.baud}`),
-  protocol: r.protocol,
+  protocol: PROTOCOL_OF_CODE[r.protocol] ?? `code ${r.protocol}`,
   tariffs: r.tariffs.count,
 });
+
+/** A record as people and JSON clients see it: what is compared, plus its configuration number. */
+export interface MeterConfigView {
+  /** Configuration number (序号). */
+  seq: number;
+  pn: number;
+  address: string;
+  port: number;
+  /** bps, `default` (the port's) or `code N`. */
+  baud: number | string;
+  /** `dlt645-2007`, `dlt645-1997` or `code N`. */
+  protocol: string;
+  tariffs: number;
+}
+
+export function viewOf(r: MeterConfig): MeterConfigView {
+  const c = compared(r);
+  return { seq: r.seq, pn: r.pn, address: String(c.address), port: r.portBaud.port, baud: c.baud, protocol: String(c.protocol), tariffs: r.tariffs.count };
+}
 
 /** Differences per Pn between the archive's records and the terminal's (pn 0 = deleted, ignored). */
 export function diffF10(archive: readonly MeterConfig[], terminal: readonly MeterConfig[]): F10Difference[] {
@@ -152,9 +174,26 @@ export interface F10Report {
   differences: F10Difference[];
 }
 
+export interface F10SyncResult {
+  terminal: string;
+  /** Meters of the terminal in the archive. */
+  archive: number;
+  /** Configuration numbers queried. */
+  queried: number[];
+  /** Configurations the terminal had (before a push). */
+  read: number;
+  /** Differences as found, before anything was written. */
+  differences: F10Difference[];
+  /** With `push`: what was written and the differences left after reading back (none = in sync). */
+  push?: { written: number; deleted: number[]; requests: number; read: number; differences: F10Difference[] };
+}
+
+/** What F10 sync needs of the archive (the `Archive` class has it). */
+export type F10Source = Pick<Archive, 'terminal' | 'metersOf'>;
+
 export class F10Sync {
   constructor(
-    private readonly archive: Archive,
+    private readonly archive: F10Source,
     private readonly request: TerminalRequest,
     private readonly o: F10SyncOptions = {},
   ) {}
@@ -168,15 +207,20 @@ export class F10Sync {
   /** Writes the archive's meter configuration to the terminal (AFN04 F10). Returns records and requests sent. */
   async push(terminalKey: string): Promise<{ records: number; requests: number }> {
     const { key, records } = this.terminal(terminalKey);
+    return { records: records.length, requests: await this.write(key, records) };
+  }
+
+  /** AFN04 F10 of `records`, `perRequest` at a time; an AFN00 deny of any part is a DeniedError. */
+  private async write(key: string, records: readonly MeterConfig[]): Promise<number> {
     let requests = 0;
     for (const value of f10Values(records, this.o.perRequest ?? 100)) {
       const r = await this.request(key, { afn: 0x04, units: [{ pn: 0, fn: 10, data: value }] });
       requests++;
       if (r.confirm && !r.confirm.ok) {
-        throw new DeniedError(`terminal ${key}`, `AFN04 F10 (meters P${value.meters[0]!.pn}..P${value.meters[value.meters.length - 1]!.pn})`, r.confirm.items?.[0]?.err ?? 0, ['denied'], '');
+        throw new DeniedError(`terminal ${key}`, `AFN04 F10 (configurations ${value.meters[0]!.seq}..${value.meters[value.meters.length - 1]!.seq})`, r.confirm.items?.[0]?.err ?? 0, ['denied'], '');
       }
     }
-    return { records: records.length, requests };
+    return requests;
   }
 
   /** Reads configuration numbers `seqs` from the terminal (AFN0A F10). */
@@ -200,9 +244,34 @@ export class F10Sync {
    */
   async compare(terminalKey: string, seqs?: readonly number[]): Promise<F10Report> {
     const { key, records, meterCount } = this.terminal(terminalKey);
-    const top = Math.min(2040, Math.max(meterCount, ...records.map((r) => r.seq), 0));
-    const wanted = seqs ?? Array.from({ length: top }, (_, i) => i + 1);
-    const read = await this.read(key, wanted);
+    const read = await this.read(key, seqs ?? defaultSeqs(records, meterCount));
     return { terminal: key, archive: records.length, read: read.length, differences: diffF10(records, read) };
   }
+
+  /**
+   * Compares; with `push`, then writes every archive record and deletes (Pn 0) each configuration read
+   * whose number the archive does not use, and reads the same numbers back. The archive is the master
+   * data: after a push the terminal holds exactly the archive's meters within the numbers queried.
+   */
+  async sync(terminalKey: string, o: { push?: boolean; seqs?: readonly number[] } = {}): Promise<F10SyncResult> {
+    const { key, records, meterCount } = this.terminal(terminalKey);
+    const queried = [...(o.seqs ?? defaultSeqs(records, meterCount))];
+    const read = await this.read(key, queried);
+    const result: F10SyncResult = { terminal: key, archive: records.length, queried, read: read.length, differences: diffF10(records, read) };
+    if (!o.push) return result;
+    const used = new Set(records.map((r) => r.seq));
+    const deletions = new Map<number, MeterConfig>();
+    for (const r of read) if (r.pn !== 0 && !used.has(r.seq) && !deletions.has(r.seq)) deletions.set(r.seq, { ...r, pn: 0 });
+    const deleted = [...deletions.keys()].sort((a, b) => a - b);
+    const requests = await this.write(key, [...records, ...deletions.values()].sort((a, b) => a.seq - b.seq));
+    const back = await this.read(key, queried);
+    result.push = { written: records.length, deleted, requests, read: back.length, differences: diffF10(records, back) };
+    return result;
+  }
+}
+
+/** Configuration numbers 1..max(declared meter count, largest archive number), at most 2040. */
+function defaultSeqs(records: readonly MeterConfig[], meterCount: number): number[] {
+  const top = Math.min(2040, Math.max(meterCount, ...records.map((r) => r.seq), 0));
+  return Array.from({ length: top }, (_, i) => i + 1);
 }

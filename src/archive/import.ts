@@ -17,7 +17,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from './db.js';
 import { CsvEncodingError, readCsvFile, type CsvRecord } from './csv.js';
-import { ENTITIES, FILE_ENTITY, FieldProblem, SPECS, columnNames, type Entity, type EntitySpec, type Value } from './entities.js';
+import { ENTITIES, FILE_ENTITY, FieldProblem, SPECS, columnNames, dialOutEndpoint, type Entity, type EntitySpec, type Value } from './entities.js';
 import { InputError } from '../errors.js';
 
 export interface ImportOptions {
@@ -228,6 +228,12 @@ function rowChecks(src: Source, r: CsvRecord, v: Value[], p: (line: number, what
     const expected = `${a1}-${String(a2).padStart(5, '0')}`;
     if (key !== expected) {
       p(r.line, `terminal_key: "${key}" does not match a1 ${a1} and a2 ${a2} (expected "${expected}")`);
+      return false;
+    }
+    // The head-end calls a tcp-out terminal: it needs the address the terminal listens on.
+    const [channel, endpoint] = [v[6] as string, v[7] as string];
+    if (channel === 'tcp-out' && !dialOutEndpoint(endpoint)) {
+      p(r.line, `endpoint: channel tcp-out needs the address the terminal listens on, tcp://host:port (got ${JSON.stringify(endpoint)})`);
       return false;
     }
   }

@@ -36,7 +36,11 @@ export function apiUrl(o: ApiOpts): string {
 }
 
 export class AdminClient {
-  constructor(readonly url: string) {}
+  /** `headers`: sent with every request (the operator identity of load control: X-HES-Operator, X-HES-Role). */
+  constructor(
+    readonly url: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   get<T>(path: string): Promise<T> {
     return this.send<T>('GET', path);
@@ -51,7 +55,8 @@ export class AdminClient {
     try {
       res = await fetch(`${this.url}${path}`, {
         method,
-        ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+        headers: { ...this.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     } catch (e) {
       const code = (e as { cause?: { code?: string } }).cause?.code;
@@ -75,6 +80,6 @@ export class AdminClient {
   }
 }
 
-export function clientOf(o: ApiOpts): AdminClient {
-  return new AdminClient(apiUrl(o));
+export function clientOf(o: ApiOpts, headers: Record<string, string> = {}): AdminClient {
+  return new AdminClient(apiUrl(o), headers);
 }

@@ -2,6 +2,8 @@
  * `hes archive import|export|show|find|customers`: the archive (档案) in the head-end's database,
  * worked on offline through `--data <dir>` (default: the configuration's `data.dir`).
  * A rejected import exits 2 with every problem (`file:line: column: what was wrong`) on stderr.
+ * `hes archive sync <terminal> [--push]` needs the terminal online: it goes through the running
+ * head-end's admin API (`--url`) and exits 1 when a push leaves differences.
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -12,6 +14,9 @@ import { dbPath, openDatabase } from '../archive/db.js';
 import { exportArchive } from '../archive/export.js';
 import { ArchiveImportError, importArchive } from '../archive/import.js';
 import { ENTITIES } from '../archive/entities.js';
+import { terminalKey } from '../admin/validate.js';
+import type { ArchiveSyncDifference, ArchiveSyncResult } from '../service/api.js';
+import { clientOf, withApi, type ApiOpts } from './admin-client.js';
 import { CliExit } from './errors.js';
 import { toJson } from './format.js';
 
@@ -48,8 +53,46 @@ function int(name: string, text: string | undefined, min: number, max: number): 
   return n;
 }
 
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** `1, 3, 5..9` for configuration numbers. */
+function numbers(list: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < list.length; ) {
+    let j = i;
+    while (j + 1 < list.length && list[j + 1] === list[j]! + 1) j++;
+    parts.push(j > i ? `${list[i]}..${list[j]}` : String(list[i]));
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+function differenceLines(list: readonly ArchiveSyncDifference[]): string[] {
+  const counts = (['missing', 'extra', 'mismatch'] as const).map((k) => [k, list.filter((d) => d.kind === k).length] as const).filter(([, n]) => n > 0);
+  return [`${plural(list.length, 'difference')} (${counts.map(([k, n]) => `${n} ${k}`).join(', ')}):`, ...list.map((d) => `  ${d.text}`)];
+}
+
+/** What `hes archive sync` prints for people. */
+export function syncReport(r: ArchiveSyncResult): string[] {
+  const lines = [`${r.terminal}: meter configuration (AFN0A F10, numbers 1..${r.queried}) — ${plural(r.archiveMeters, 'meter')} in the archive, ${r.read} configured in the terminal`];
+  if (r.differences.length === 0) lines.push('no differences: the terminal matches the archive');
+  else lines.push(...differenceLines(r.differences));
+  const p = r.push;
+  if (!p) {
+    if (r.differences.length) lines.push(`write the archive's configuration to the terminal with: hes archive sync ${r.terminal} --push`);
+    return lines;
+  }
+  lines.push(`pushed (AFN04 F10, ${plural(p.requests, 'request')}): ${plural(p.written, 'meter')} written${p.deleted.length ? `, ${plural(p.deleted.length, 'configuration')} deleted (numbers ${numbers(p.deleted)}, not in the archive)` : ''}`);
+  if (p.differences.length === 0) lines.push(`read back: ${p.read} configured, the terminal matches the archive`);
+  else {
+    const [head, ...rest] = differenceLines(p.differences);
+    lines.push(`read back: ${p.read} configured, still ${head!}`, ...rest);
+  }
+  return lines;
+}
+
 export function registerArchive(program: Command, out: (s: string) => void): void {
-  const archive = program.command('archive').description('the archive (档案): import/export the CSV files, look up terminals, meters, accounts');
+  const archive = program.command('archive').description("the archive (档案): import/export the CSV files, look up terminals, meters, accounts; sync a terminal's meter configuration");
 
   withData(archive.command('import'))
     .description('import a directory of archive CSV files (docs/archive-format.md) or one entity file; all or nothing')
@@ -185,5 +228,17 @@ export function registerArchive(program: Command, out: (s: string) => void): voi
       } finally {
         a.close();
       }
+    });
+
+  withApi(archive.command('sync'))
+    .description("compare a terminal's meter configuration (AFN0A F10) with the archive through the running head-end; --push writes it (AFN04 F10) and reads back")
+    .argument('<terminal>', 'terminal key A1-A2, e.g. 1101-00001 (must be online)')
+    .option('--push', "make the terminal's configuration equal to the archive's: write every archive meter, delete configurations the archive does not have, read back")
+    .option('--json', 'print JSON')
+    .action(async (terminal: string, o: ApiOpts & { push?: boolean; json?: boolean }) => {
+      terminalKey(terminal);
+      const r = await clientOf(o).post<ArchiveSyncResult>(`/v1/terminals/${encodeURIComponent(terminal)}/archive-sync`, { push: o.push === true });
+      out(o.json ? toJson(r) : syncReport(r).join('\n'));
+      if (r.push && !r.inSync) throw new CliExit(1, `${r.terminal} still differs from the archive after the push (${plural(r.push.differences.length, 'difference')})`);
     });
 }

@@ -11,6 +11,11 @@ import { registerEncode } from './encode.js';
 import { registerServe } from './serve.js';
 import { registerTerminal } from './terminal.js';
 import { registerCall } from './call.js';
+import { registerCollect } from './collect.js';
+import { registerControl } from './control.js';
+import { registerScheme } from './scheme.js';
+import { registerPrepay } from './prepay.js';
+import { registerAudit } from './audit.js';
 import { describeError, exitCodeFor } from './errors.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -35,6 +40,11 @@ export async function main(argv: string[]): Promise<number> {
   registerServe(program, out);
   registerTerminal(program, out);
   registerCall(program, out);
+  registerCollect(program, out);
+  registerControl(program, out);
+  registerScheme(program, out);
+  registerPrepay(program, out);
+  registerAudit(program, out);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -48,6 +48,8 @@ export function registerTerminal(program: Command, out: (s: string) => void): vo
       if (o.json) return out(toJson(t));
       out(line(t));
       if (t.session) out(`  session #${t.session.session}: connected ${when(t.session.connectedAt)}, ${t.session.framesIn} frame(s) in, ${t.session.framesOut} out, ${t.session.heartbeats} heartbeat(s)${t.session.clockOffsetMs !== undefined ? `, clock offset ${t.session.clockOffsetMs} ms` : ''}`);
+      const d = t.dialOut;
+      if (d) out(`  dial-out to ${d.endpoint}: ${d.state}${d.failures ? `, ${d.failures} failure(s) in a row${d.lastError ? ` (${d.lastError})` : ''}` : ''}${d.nextAttemptAt ? `, next call ${when(d.nextAttemptAt)}` : ''}`);
       if (t.lastOffline && t.state === 'online') out(`  last offline ${when(t.lastOffline)} (${t.lastOfflineReason ?? '?'})`);
       const a = t.archive;
       if (a) {

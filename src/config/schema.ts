@@ -2,6 +2,8 @@
  * Head-end configuration: the shape, the defaults and a validator that names every wrong field.
  * Later issues add sections (fep, store, api…); each section validates itself here.
  */
+import { DEFAULT_SCHEDULER, SCHEDULER_CHECKS, type SchedulerConfig } from '../scheduler/config.js';
+import { CONTROL_CHECKS, DEFAULT_CONTROL, DEFAULT_PREPAY, PREPAY_CHECKS, type ControlConfig, type PrepayConfig } from '../control/config.js';
 export interface HesConfig {
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   meter: {
@@ -41,6 +43,12 @@ export interface HesConfig {
     msa: number;
     /** Minutes of allowed transmission delay written in Tp (0 = not checked). */
     tpDelayMinutes: number;
+    /** Dial-out (terminals that listen, archive channel `tcp-out`): first back-off after a failed call or a dropped link, ms. */
+    dialOutBackoffMs: number;
+    /** Dial-out back-off ceiling, ms; a link up this long resets the back-off. */
+    dialOutBackoffMaxMs: number;
+    /** Dial-out TCP connect timeout, ms. */
+    dialOutConnectTimeoutMs: number;
   };
   /** The local admin HTTP API of `hes serve` (always bound to 127.0.0.1; the CLI reaches the head-end through it). */
   admin: {
@@ -58,6 +66,12 @@ export interface HesConfig {
     /** Data directory (created when missing). */
     dir: string;
   };
+  /** Collection tasks, 补采 and completeness (src/scheduler/config.ts). */
+  scheduler: SchedulerConfig;
+  /** Load control: two-person rule, expiry, concurrency, verification (src/control/config.ts). */
+  control: ControlConfig;
+  /** Head-end-side prepayment: price, alarm threshold, settlement period, trip (src/control/config.ts). */
+  prepay: PrepayConfig;
   demo: {
     /** Number of simulated meters on the demo bus. */
     meters: number;
@@ -84,10 +98,16 @@ export const DEFAULT_CONFIG: HesConfig = {
     pw: '00000000000000000000000000000000',
     msa: 1,
     tpDelayMinutes: 5,
+    dialOutBackoffMs: 5000,
+    dialOutBackoffMaxMs: 300_000,
+    dialOutConnectTimeoutMs: 10_000,
   },
   admin: { port: 9301 },
   mqtt: { url: '', topicPrefix: 'hes' },
   data: { dir: './.state/data' },
+  scheduler: DEFAULT_SCHEDULER,
+  control: DEFAULT_CONTROL,
+  prepay: DEFAULT_PREPAY,
   demo: { meters: 3, seed: 1, intervalS: 5 },
 };
 
@@ -136,6 +156,9 @@ const SCHEMA: Record<string, Record<string, Check>> = {
     pw: pattern(/^[0-9A-Fa-f]{32}$/, '32 hex digits (16 bytes)'),
     msa: int(1, 127),
     tpDelayMinutes: int(0, 255),
+    dialOutBackoffMs: int(10, 3_600_000),
+    dialOutBackoffMaxMs: int(10, 86_400_000),
+    dialOutConnectTimeoutMs: int(100, 600_000),
   },
   admin: { port: int(0, 65_535) },
   mqtt: {
@@ -143,6 +166,9 @@ const SCHEMA: Record<string, Record<string, Check>> = {
     topicPrefix: pattern(/^[A-Za-z0-9_\-/]{1,64}$/, 'a topic prefix without wildcards'),
   },
   data: { dir: pattern(/^[^\0]{1,4096}$/, 'a directory path') },
+  scheduler: SCHEDULER_CHECKS,
+  control: CONTROL_CHECKS,
+  prepay: PREPAY_CHECKS,
   demo: { meters: int(1, 10_000), seed: int(0, 2 ** 31 - 1), intervalS: int(1, 86_400) },
 };
 

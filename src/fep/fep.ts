@@ -1,10 +1,13 @@
 /**
  * The front-end processor: every terminal session of the head-end behind one API.
  *
- * Channels: `listenTcp` (terminal dial-in), `dialOut` (terminals that listen; bound to the terminal that
- * was called), `attachMqtt` (one wildcard subscription `<prefix>/+/+/up`, one channel per topic pair),
- * and `attach` for any other Transport. Sessions (session.ts) bind to their terminal on login; a second
- * login of the same terminal replaces the first session (the terminal stays online, its queue is kept).
+ * Channels: `listenTcp` (terminal dial-in), `setDialOutTargets` (terminals that listen: kept connected by
+ * dial-out.ts, reconnecting with back-off; each link is bound to the terminal that was called; `dialOut`
+ * is one call without reconnection), `attachMqtt` (one wildcard subscription `<prefix>/+/+/up`, one
+ * channel per topic pair), and `attach` for any other Transport. Sessions (session.ts) bind to their
+ * terminal on login; a second login of the same terminal replaces the first session (the terminal stays
+ * online, its queue is kept). AFN04 F1 seen set or read is learned: timeouts, retries and silence
+ * supervision follow the terminal's own values from then on.
  * Each terminal has one request queue (request-queue.ts) that outlives its sockets; it is failed with
  * ChannelClosedError when the terminal goes offline.
  *
@@ -30,8 +33,9 @@ import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { MeterReading } from '../meter/meter-client.js';
 import { handleActiveReport, trackEc } from './active-reports.js';
-import type { TerminalDirectory, TerminalRecord } from './directory.js';
+import type { CommParams, TerminalDirectory, TerminalRecord } from './directory.js';
 import { parseTerminalKey, terminalKeyOf } from './directory.js';
+import { DialOutLink, type DialOutLinkInfo, type DialOutTarget } from './dial-out.js';
 import { readMeterForwarded } from './forward.js';
 import { LatencyHistogram, newFepCounters, type FepCounters } from './metrics.js';
 import { MqttHub, type MqttAttachOptions } from './mqtt-channel.js';
@@ -52,6 +56,8 @@ export interface FepOptions {
   /** Terminal clocks keep local time: minutes east of UTC (default 480). */
   utcOffsetMinutes?: number;
   quarantineLimit?: number;
+  /** Jitter source of the dial-out back-off, 0 ≤ x < 1 (default Math.random). */
+  random?: () => number;
 }
 
 export interface RequestOptions {
@@ -60,7 +66,13 @@ export interface RequestOptions {
   retries?: number;
   /** Override CON (default per AFN: set/control ask for a confirm). */
   con?: boolean;
+  /** Put Tp (time label, §5.2.3.6.3) on the frame (default per AFN; `control` sets it). */
+  tp?: boolean;
+  /** Sees every frame of this request as hex: each attempt sent ('out') and each matched reply ('in'). */
+  observe?: FrameObserver;
 }
+
+export type FrameObserver = (dir: 'out' | 'in', hex: string) => void;
 
 export interface CallRequest extends RequestOptions {
   afn: number;
@@ -89,6 +101,8 @@ export interface TerminalInfo extends TerminalRef {
   lastOffline?: number;
   lastOfflineReason?: string;
   ec?: EventCounters;
+  /** Terminals the head-end calls (dial-out): the link's state. */
+  dialOut?: DialOutLinkInfo;
 }
 
 export interface FepMetrics {
@@ -111,6 +125,8 @@ interface Entry {
   lastOffline?: number;
   lastOfflineReason?: string;
   ec?: EventCounters;
+  /** AFN04 F1 as this FEP saw it set (confirmed) or read (AFN0A F1): newer than the directory's. */
+  learned?: CommParams;
 }
 
 export class Fep {
@@ -127,6 +143,8 @@ export class Fep {
   private readonly latency = new LatencyHistogram();
   private readonly listeners: TcpListener[] = [];
   private readonly hubs: MqttHub[] = [];
+  private readonly links = new Map<string, DialOutLink>();
+  private readonly random: () => number;
   private readonly sweepMs: number;
   private readonly utcOffsetMinutes: number;
   private sweepTimer: Timer | undefined;
@@ -142,6 +160,7 @@ export class Fep {
     this.q = new Quarantine(o.quarantineLimit);
     this.sweepMs = o.sweepMs ?? 1000;
     this.utcOffsetMinutes = o.utcOffsetMinutes ?? 480;
+    this.random = o.random ?? Math.random;
     this.host = this.makeHost();
     this.scheduleSweep();
   }
@@ -156,14 +175,90 @@ export class Fep {
     return { host: l.host, port: l.port };
   }
 
-  /** Connects to a terminal that listens (TCP server mode) and binds the link to `terminal` (key or id). */
+  /**
+   * Calls a terminal that listens (TCP server mode) once and binds the link to `terminal` (key or id);
+   * no reconnection (`setDialOutTargets` keeps terminals connected).
+   */
   async dialOut(host: string, port: number, terminal: string, o: { connectTimeoutMs?: number } = {}): Promise<SessionInfo> {
-    const rec = this.resolveRecord(terminal);
-    const t = new TcpClientTransport({ host, port, connectTimeoutMs: o.connectTimeoutMs ?? 5000 });
-    await t.open();
-    const s = this.attach(t, 'tcp-out', rec);
-    if (!s) throw new ChannelClosedError('session limit reached', `${host}:${port}`);
+    const target = { terminal, host, port };
+    const t = await this.openDialOut(target, o.connectTimeoutMs);
+    const s = this.bindDialOut(target, t);
+    if (!s) throw new ChannelClosedError(this.closed ? 'head-end shutting down' : 'session limit reached', `${host}:${port}`);
     return s.info();
+  }
+
+  /**
+   * The terminals the head-end keeps connected by calling them (archive channel `tcp-out`). Links of
+   * targets no longer listed are hung up, new ones called at once, changed endpoints called anew; a
+   * target that is not in the directory is skipped with a warning.
+   */
+  setDialOutTargets(targets: readonly DialOutTarget[]): void {
+    if (this.closed) return;
+    const wanted = new Map<string, DialOutTarget>();
+    for (const t of targets) {
+      const p = parseTerminalKey(t.terminal);
+      const rec = p ? this.directory.lookup(p.a1, p.a2) : this.entry(t.terminal)?.rec;
+      if (!rec) {
+        this.log.warn({ terminal: t.terminal, endpoint: `tcp://${t.host}:${t.port}` }, 'dial-out target is not in the directory: not called');
+        continue;
+      }
+      const key = terminalKeyOf(rec.a1, rec.a2);
+      wanted.set(key, { ...t, terminal: key });
+    }
+    for (const [key, link] of this.links) {
+      const w = wanted.get(key);
+      if (w && w.host === link.target.host && w.port === link.target.port) continue;
+      link.stop();
+      this.links.delete(key);
+    }
+    const host = {
+      clock: this.clock,
+      log: this.log,
+      backoff: { baseMs: this.config.dialOutBackoffMs, maxMs: this.config.dialOutBackoffMaxMs },
+      connect: (t: DialOutTarget) => this.openDialOut(t, this.config.dialOutConnectTimeoutMs),
+      bind: (target: DialOutTarget, t: Transport) => {
+        try {
+          this.bindDialOut(target, t);
+        } catch (e) {
+          // The connection is closed: the link backs off and the next refresh of the targets drops it.
+          this.log.warn({ terminal: target.terminal, err: e }, 'dial-out: called terminal no longer in the directory');
+        }
+      },
+      isOnline: (terminal: string) => this.isOnline(terminal),
+      random: this.random,
+    };
+    for (const [key, t] of wanted) {
+      if (this.links.has(key)) continue;
+      const link = new DialOutLink(t, host);
+      this.links.set(key, link);
+      link.start();
+    }
+  }
+
+  /** States of the dial-out links, by terminal. */
+  dialOutLinks(): DialOutLinkInfo[] {
+    return [...this.links.values()].map((l) => l.info()).sort((a, b) => a.terminal.localeCompare(b.terminal));
+  }
+
+  /** Calls a listening terminal: the TCP connection only. */
+  private async openDialOut(target: DialOutTarget, connectTimeoutMs = 5000): Promise<Transport> {
+    this.resolveRecord(target.terminal);
+    const t = new TcpClientTransport({ host: target.host, port: target.port, connectTimeoutMs });
+    await t.open();
+    return t;
+  }
+
+  /** The session of a called terminal, bound at once (the head-end knows whom it called); undefined when refused. */
+  private bindDialOut(target: DialOutTarget, t: Transport): Session | undefined {
+    let rec: TerminalRecord;
+    try {
+      rec = this.resolveRecord(target.terminal);
+    } catch (e) {
+      // Removed from the directory while the call was being set up.
+      void t.close().catch(() => undefined);
+      throw e;
+    }
+    return this.attach(t, 'tcp-out', rec);
   }
 
   /** Serves terminals over MQTT (topic pairs `<prefix>/<A1>/<A2>/up|down`, see drivers/mqtt.ts). */
@@ -198,6 +293,8 @@ export class Fep {
       if (e.lastOffline !== undefined) i.lastOffline = e.lastOffline;
       if (e.lastOfflineReason !== undefined) i.lastOfflineReason = e.lastOfflineReason;
       if (e.ec) i.ec = e.ec;
+      const link = this.links.get(e.ref.terminal);
+      if (link) i.dialOut = link.info();
       out.push(i);
     }
     return out.sort((a, b) => a.terminal.localeCompare(b.terminal));
@@ -247,17 +344,39 @@ export class Fep {
     const pw = this.pwOf(e.rec);
     const units = r.units;
     const what = `AFN${hex2(r.afn)} ${describeUnits(units)}`;
-    return e.queue.enqueue({
+    const done = e.queue.enqueue({
       afn: r.afn,
       what,
       priority: r.priority ?? 'callup',
       ...(r.timeoutMs !== undefined ? { timeoutMs: r.timeoutMs } : {}),
       ...(r.retries !== undefined ? { retries: r.retries } : {}),
+      ...(r.observe ? { observe: r.observe } : {}),
       build: (seq, pfc, now) => {
-        const h = builders.requestHeader(r.afn, target, { seq, pfc, now: new Date(now), pw, delayMinutes: this.config.tpDelayMinutes, ...(r.con !== undefined ? { con: r.con } : {}) });
+        const h = builders.requestHeader(r.afn, target, { seq, pfc, now: new Date(now), pw, delayMinutes: this.config.tpDelayMinutes, ...(r.con !== undefined ? { con: r.con } : {}), ...(r.tp !== undefined ? { tp: r.tp } : {}) });
         return encodeMessage({ ...h, units });
       },
     });
+    if (r.afn !== 0x04 && r.afn !== 0x0a) return done;
+    return done.then((res) => {
+      this.learnCommParams(e, r, res);
+      return res;
+    });
+  }
+
+  /**
+   * The terminal's AFN04 F1 (timeout, retries, heartbeat period) from a confirmed set or a query
+   * answer: the FEP's timeouts, retries and silence supervision follow it from then on.
+   */
+  private learnCommParams(e: Entry, r: CallRequest, res: RequestResult): void {
+    const f1 = (list: readonly MessageUnit[]): unknown => {
+      const u = list.find((x) => !x.raw && x.fn === 1 && x.pn === 0);
+      return u && !u.raw ? u.data : undefined;
+    };
+    const data = r.afn === 0x0a ? f1(res.units) : res.confirm?.ok ? f1(r.units) : undefined;
+    const p = commParamsOf(data);
+    if (!p) return;
+    e.learned = p;
+    this.log.info({ terminal: e.ref.terminal, ...p, from: r.afn === 0x0a ? 'AFN0A F1' : 'AFN04 F1' }, 'terminal communication parameters learned');
   }
 
   /** AFN0C (class-1 real-time data) of one Fn for points `pns`. */
@@ -308,7 +427,7 @@ export class Fep {
    * Resolves on AFN00 F1; rejects with DeniedError on F2, or on F3 when any unit was refused.
    */
   async control(terminal: string, units: MessageUnit[], o: RequestOptions = {}): Promise<RequestResult> {
-    const r = await this.request(terminal, { priority: 'control', ...o, afn: 0x05, units });
+    const r = await this.request(terminal, { priority: 'control', tp: true, ...o, afn: 0x05, units });
     if (r.confirm && !r.confirm.ok) {
       const refused = (r.confirm.items ?? []).filter((i) => i.err !== 0).map((i) => `p${i.pns.join(',')} F${i.fns.join(',')}`);
       throw new DeniedError(`terminal ${r.terminal}`, `AFN05 ${describeUnits(units)}`, 3, refused.map((x) => `${x} refused`), '');
@@ -362,6 +481,8 @@ export class Fep {
     if (this.closed) return;
     this.closed = true;
     this.clock.clearTimeout(this.sweepTimer);
+    for (const l of this.links.values()) l.stop();
+    this.links.clear();
     for (const s of [...this.sessionsSet]) s.close('shutdown');
     for (const e of this.entries.values()) e.queue.failAll(new ChannelClosedError('head-end shutting down', e.ref.terminal));
     await Promise.all(this.listeners.splice(0).map((l) => l.close()));
@@ -397,14 +518,19 @@ export class Fep {
     return typeof pw === 'string' ? Buffer.from(pw, 'hex') : Buffer.from(pw);
   }
 
+  /** Learned from the terminal itself first, then the directory's. */
+  private commParams(rec: TerminalRecord): CommParams | undefined {
+    return this.entries.get(terminalKeyOf(rec.a1, rec.a2))?.learned ?? rec.commParams;
+  }
+
   private timing(rec: TerminalRecord): Timing {
-    const c = rec.commParams;
+    const c = this.commParams(rec);
     if (c && c.timeoutS > 0) return { timeoutMs: c.timeoutS * 1000, retries: c.retries };
     return { timeoutMs: this.config.timeoutMs, retries: this.config.retries };
   }
 
   private heartbeatMs(rec: TerminalRecord): number {
-    const m = rec.commParams?.heartbeatMinutes;
+    const m = this.commParams(rec)?.heartbeatMinutes;
     return m && m > 0 ? m * 60_000 : this.config.heartbeatS * 1000;
   }
 
@@ -561,6 +687,16 @@ export class Fep {
     if (terminal) payload.terminal = terminal;
     this.bus.publish('frameError', payload);
   }
+}
+
+/** AFN04/0A F1 data → CommParams (undefined when it is not one). */
+function commParamsOf(data: unknown): CommParams | undefined {
+  const d = data as { wait?: { timeout?: unknown; retries?: unknown }; heartbeat?: unknown } | undefined;
+  const timeoutS = d?.wait?.timeout;
+  const retries = d?.wait?.retries;
+  const heartbeatMinutes = d?.heartbeat;
+  if (typeof timeoutS !== 'number' || typeof retries !== 'number' || typeof heartbeatMinutes !== 'number') return undefined;
+  return { timeoutS, retries, heartbeatMinutes };
 }
 
 function hex2(n: number): string {

@@ -36,6 +36,8 @@ export interface RequestSpec {
   /** Overrides of the terminal's timing. */
   timeoutMs?: number;
   retries?: number;
+  /** Sees each attempt's frame ('out') and each reply frame matched to this request ('in'), as hex. */
+  observe?(dir: 'out' | 'in', hex: string): void;
 }
 
 /** AFN00 answer of a request (set/control): F1 all confirmed, F3 per item. */
@@ -192,6 +194,7 @@ export class RequestQueue {
       return;
     }
     p.lastHex = toHex(frame);
+    p.spec.observe?.('out', p.lastHex);
     // No channel now (between a socket loss and a new login): the attempt times out and is retried.
     this.host.send(frame);
     this.arm(p);
@@ -243,6 +246,7 @@ export class RequestQueue {
     if (afn === 0x00 || f.func === 9) {
       const p = this.inflight.find((x) => x.seq === seq);
       if (!p) return false;
+      p.spec.observe?.('in', f.hex);
       this.onConfirm(p, f);
       return true;
     }
@@ -263,6 +267,7 @@ export class RequestQueue {
       }
       return false;
     }
+    p.spec.observe?.('in', f.hex);
     let msg: Gw376Message;
     try {
       msg = decodeMessage(f);

@@ -3,7 +3,11 @@
  * operations and their JSON-ready shapes (times as ISO strings, binary data as hex). `HeadEnd`
  * (head-end.ts) implements it; tests can put a fake behind the admin server.
  */
+import type { MeterConfigView } from '../archive/f10-sync.js';
+import type { DialOutState } from '../fep/dial-out.js';
 import type { MeterReading } from '../meter/meter-client.js';
+
+export type { MeterConfigView };
 
 export type TerminalState = 'online' | 'offline' | 'quarantine';
 
@@ -30,6 +34,22 @@ export interface TerminalSummary {
   firstSeen?: string;
   frames?: number;
   logins?: number;
+  /** Terminals the head-end calls (archive channel tcp-out): the link. */
+  dialOut?: DialOutSummary;
+}
+
+export interface DialOutSummary {
+  /** `tcp://host:port` the terminal listens on. */
+  endpoint: string;
+  state: DialOutState;
+  attempts: number;
+  /** Failures in a row. */
+  failures: number;
+  lastError?: string;
+  connectedAt?: string;
+  /** Next call (backoff, waiting). */
+  nextAttemptAt?: string;
+  backoffMs?: number;
 }
 
 export interface TerminalDetail extends TerminalSummary {
@@ -137,6 +157,40 @@ export interface MeterReadResult {
   results: MeterReadItem[];
 }
 
+/** Archive → terminal meter configuration sync (AFN0A F10 read, with `push` AFN04 F10 write + read-back). */
+export interface ArchiveSyncSpec {
+  terminal: string;
+  push: boolean;
+}
+
+export interface ArchiveSyncDifference {
+  pn: number;
+  /** missing: in the archive, not in the terminal; extra: in the terminal, not in the archive; mismatch: fields differ. */
+  kind: 'missing' | 'extra' | 'mismatch';
+  fields?: { field: string; archive: string | number; terminal: string | number }[];
+  archive?: MeterConfigView;
+  terminal?: MeterConfigView;
+  /** The difference in one line, e.g. `P5 mismatch: baud archive 9600, terminal 2400`. */
+  text: string;
+}
+
+export interface ArchiveSyncResult {
+  terminal: string;
+  /** Meters of the terminal in the archive. */
+  archiveMeters: number;
+  /** Configuration numbers read: 1..n. */
+  queried: number;
+  /** Configurations the terminal had (before a push). */
+  read: number;
+  /** Differences as found, before anything was written. */
+  differences: ArchiveSyncDifference[];
+  /** With push: configurations written, configuration numbers deleted, and the read-back. */
+  push?: { written: number; deleted: number[]; requests: number; read: number; differences: ArchiveSyncDifference[] };
+  /** The terminal matches the archive now (after the push, when there was one). */
+  inSync: boolean;
+  latencyMs: number;
+}
+
 export interface HeadEndStatus {
   startedAt: string;
   uptimeS: number;
@@ -155,5 +209,7 @@ export interface HeadEndApi {
   release(key: string): { released: string; inArchive: boolean };
   call(spec: CallSpec): Promise<CallResult>;
   readMeter(spec: MeterReadSpec): Promise<MeterReadResult>;
+  /** Compares (and with `push` writes) the terminal's meter configuration with the archive's. */
+  syncArchive(spec: ArchiveSyncSpec): Promise<ArchiveSyncResult>;
   metrics(): Record<string, unknown>;
 }

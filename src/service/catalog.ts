@@ -4,6 +4,7 @@
  * `TerminalDirectory.lookup`; this adds enumeration and the archive's facts.
  */
 import type { Archive } from '../archive/archive.js';
+import type { DialOutTarget } from '../fep/dial-out.js';
 import type { MemoryDirectory, TerminalRecord } from '../fep/directory.js';
 import { terminalKeyOf } from '../fep/directory.js';
 
@@ -21,11 +22,20 @@ export interface TerminalCatalog {
   count(): number;
   /** Archive facts of one terminal (no PW), or undefined when it is not in the archive. */
   describe(a1: string, a2: number): Record<string, unknown> | undefined;
+  /** Terminals the head-end calls (dial-out) and where they listen; absent = none. */
+  dialOutTargets?(): DialOutTarget[];
 }
 
 /** The archive (SQLite) as the catalog. */
 export function archiveCatalog(archive: Archive): TerminalCatalog {
+  let targets: { version: number; list: DialOutTarget[] } | undefined;
   return {
+    dialOutTargets: () => {
+      // Re-read only after a commit of another connection (hes archive import while serving).
+      const version = archive.dataVersion();
+      if (targets?.version !== version) targets = { version, list: archive.dialOutTerminals().map((t) => ({ terminal: t.key, host: t.host, port: t.port })) };
+      return targets.list;
+    },
     list: () => archive.terminals().map((t) => ({ id: t.key, terminal: t.key, a1: t.a1, a2: t.a2 })),
     count: () => archive.stats().terminals,
     describe: (a1, a2) => {

@@ -12,13 +12,15 @@
 import { lookupFn, type KnownUnit, type MessageUnit } from '../../protocols/gw376/index.js';
 import { ChannelClosedError } from '../../drivers/errors.js';
 import { Archive, ArchiveDirectory } from '../archive/archive.js';
+import { describeDifference, F10Sync, viewOf, type F10Difference, type F10Source } from '../archive/f10-sync.js';
 import { dbPath } from '../archive/db.js';
 import type { EventBus, HesEvents } from '../bus.js';
 import { InProcessBus } from '../bus.js';
-import type { Clock } from '../clock.js';
+import type { Clock, Timer } from '../clock.js';
 import { realClock } from '../clock.js';
 import type { HesConfig } from '../config/schema.js';
 import { InputError } from '../errors.js';
+import type { DialOutLinkInfo } from '../fep/dial-out.js';
 import type { Fep, FepMetrics, TerminalInfo } from '../fep/fep.js';
 import { Fep as FepClass } from '../fep/fep.js';
 import type { TerminalDirectory } from '../fep/directory.js';
@@ -28,10 +30,24 @@ import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { RequestResult } from '../fep/request-queue.js';
 import { startAdminServer, type AdminServer } from '../admin/server.js';
+import { controlRoutes } from '../admin/control-routes.js';
+import type { Db } from '../archive/db.js';
+import { FepChannel } from '../control/channel.js';
+import { Prepayment } from '../control/prepayment.js';
+import { ControlService } from '../control/service.js';
+import { collectRoutes } from '../admin/collect-routes.js';
+import { CollectionService } from '../scheduler/service.js';
+import { ArchiveTargets } from '../scheduler/targets.js';
+import { EmbeddedStore } from '../store/embedded/embedded-store.js';
+import type { ReadingStore } from '../store/store.js';
 import type {
+  ArchiveSyncDifference,
+  ArchiveSyncResult,
+  ArchiveSyncSpec,
   CallKind,
   CallResult,
   CallSpec,
+  DialOutSummary,
   HeadEndApi,
   HeadEndStatus,
   MeterReadItem,
@@ -62,6 +78,16 @@ export interface HeadEndOptions {
   owned?: { close(): void };
   /** Data directory shown in status and the ready line. */
   dataDir?: string;
+  /** The archive's meters, for F10 sync (absent: `syncArchive` is refused). */
+  archive?: F10Source;
+  /** The database load control keeps its requests, audit chain and prepayment in (absent: no control routes). */
+  controlDb?: Db;
+  /** The time-series store; with `collectionDb` the scheduler (src/scheduler) runs and `/v1/collect` is served. */
+  store?: ReadingStore;
+  /** The database with the archive the scheduler reads and its own records (online log, event pointers, clock audit). */
+  collectionDb?: Db;
+  /** Close `store` on stop (the store the head-end opened itself). */
+  ownsStore?: boolean;
 }
 
 export interface HeadEndAddresses {
@@ -75,6 +101,9 @@ export interface HeadEndAddresses {
 
 /** Curve density: minutes → the Td_c density code (Q/GDW 376.1 A.?; 254/255 UNVERIFIED, see afn0d-history.ts). */
 export const DENSITY_CODES: Readonly<Record<number, number>> = { 15: 1, 30: 2, 60: 3, 5: 254, 1: 255 };
+
+/** How often the dial-out targets are looked up again (the archive is only re-read after a change). */
+const DIAL_OUT_REFRESH_MS = 10_000;
 
 /** Points per AFN0D request for monthly and curve call-ups (one DA per point). */
 const HISTORY_CHUNK = 32;
@@ -90,6 +119,13 @@ const hex2 = (n: number): string => n.toString(16).toUpperCase().padStart(2, '0'
 export class HeadEnd implements HeadEndApi {
   readonly config: HesConfig;
   readonly fep: Fep;
+  /** Load control and prepayment (src/control), when the head-end has a database. */
+  readonly control: ControlService | undefined;
+  readonly prepay: Prepayment | undefined;
+  /** Scheduler, 补采 and completeness (src/scheduler), when the head-end has a store and a database. */
+  readonly collection: CollectionService | undefined;
+  readonly store: ReadingStore | undefined;
+  private readonly ownsStore: boolean;
   readonly bus: EventBus<HesEvents>;
   readonly clock: Clock;
   private readonly log: Logger;
@@ -98,10 +134,12 @@ export class HeadEnd implements HeadEndApi {
   private readonly withAdmin: boolean;
   private readonly owned: { close(): void } | undefined;
   private readonly dataDir: string | undefined;
+  private readonly archive: F10Source | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   private adminServer: AdminServer | undefined;
   private broker: EmbeddedBroker | undefined;
   private addresses: HeadEndAddresses | undefined;
+  private dialOutTimer: Timer | undefined;
   private startedAt = 0;
   private stopping: Promise<void> | undefined;
 
@@ -115,6 +153,7 @@ export class HeadEnd implements HeadEndApi {
     this.withAdmin = o.admin ?? true;
     this.owned = o.owned;
     this.dataDir = o.dataDir;
+    this.archive = o.archive;
     // The head-end logs the transitions itself (below); the FEP's own info lines would repeat them.
     const verbose = this.log.isLevelEnabled('debug');
     this.fep = new FepClass({
@@ -126,6 +165,31 @@ export class HeadEnd implements HeadEndApi {
       utcOffsetMinutes: o.config.meter.utcOffsetMinutes,
       ...(o.sweepMs !== undefined ? { sweepMs: o.sweepMs } : {}),
     });
+    if (o.controlDb) {
+      const channel = new FepChannel(this.fep, { forwardTimeoutS: o.config.control.forwardTimeoutS });
+      const logger = this.log.child({ component: 'control' });
+      this.control = new ControlService({ db: o.controlDb, channel, bus: this.bus, clock: this.clock, logger, config: o.config.control, utcOffsetMinutes: o.config.meter.utcOffsetMinutes });
+      this.prepay = new Prepayment({ db: o.controlDb, control: this.control, channel, audit: this.control.audit, protection: this.control.protection, bus: this.bus, clock: this.clock, logger, config: o.config.prepay });
+    } else {
+      this.control = undefined;
+      this.prepay = undefined;
+    }
+    this.store = o.store;
+    this.ownsStore = o.ownsStore ?? false;
+    this.collection =
+      o.store && o.collectionDb
+        ? new CollectionService({
+            config: o.config.scheduler,
+            fep: this.fep,
+            bus: this.bus,
+            clock: this.clock,
+            store: o.store,
+            archive: new ArchiveTargets(o.collectionDb),
+            db: o.collectionDb,
+            logger: this.log.child({ component: 'scheduler' }),
+            utcOffsetMinutes: o.config.meter.utcOffsetMinutes,
+          })
+        : undefined;
     this.watch();
   }
 
@@ -134,7 +198,14 @@ export class HeadEnd implements HeadEndApi {
     const archive = Archive.open(config.data.dir);
     try {
       const directory = new ArchiveDirectory(archive.db, { pw: config.fep.pw, msa: config.fep.msa });
-      return new HeadEnd({ ...o, config, directory, catalog: archiveCatalog(archive), owned: archive, dataDir: config.data.dir });
+      // The embedded store in the data directory (`<data>/store.db`).
+      const store = EmbeddedStore.open(config.data.dir, o.logger ? { logger: o.logger.child({ component: 'store' }) } : {});
+      try {
+        return new HeadEnd({ ...o, config, directory, catalog: archiveCatalog(archive), owned: archive, dataDir: config.data.dir, archive, controlDb: archive.db, store, ownsStore: true, collectionDb: archive.db });
+      } catch (e) {
+        void store.close();
+        throw e;
+      }
     } catch (e) {
       archive.close();
       throw e;
@@ -149,6 +220,10 @@ export class HeadEnd implements HeadEndApi {
     try {
       const terminal = await this.fep.listenTcp(this.config.fep.port, this.config.fep.host);
       const addresses: HeadEndAddresses = { terminal };
+      this.control?.start();
+      this.prepay?.start();
+      this.refreshDialOut();
+      this.collection?.start();
       const mqtt = this.config.mqtt.url;
       if (mqtt) {
         let url = mqtt;
@@ -161,7 +236,9 @@ export class HeadEnd implements HeadEndApi {
         addresses.mqtt = url;
       }
       if (this.withAdmin) {
-        this.adminServer = await startAdminServer(this, { port: this.config.admin.port, logger: this.log.child({ component: 'admin' }) });
+        const routes = this.control && this.prepay ? controlRoutes({ control: this.control, prepay: this.prepay }) : [];
+        if (this.collection) routes.push(...collectRoutes(this.collection));
+        this.adminServer = await startAdminServer(this, { port: this.config.admin.port, logger: this.log.child({ component: 'admin' }), routes });
         addresses.admin = this.adminServer.url;
       }
       if (this.dataDir) addresses.data = this.dataDir === ':memory:' ? this.dataDir : dbPath(this.dataDir);
@@ -180,15 +257,35 @@ export class HeadEnd implements HeadEndApi {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       for (const u of this.unsubscribe.splice(0)) u();
+      this.clock.clearTimeout(this.dialOutTimer);
+      this.dialOutTimer = undefined;
       // Stop accepting admin requests; closing the FEP fails the call-ups in flight, which answers them.
       const adminClosed = this.adminServer?.close();
+      // No new collection work; what is under way ends when the FEP fails its requests.
+      const collected = this.collection?.stop();
       await this.fep.close();
       await adminClosed;
+      await collected;
+      if (this.ownsStore) await this.store?.close();
       await this.broker?.close();
+      this.prepay?.close();
+      await this.control?.drain();
+      this.control?.close();
       this.owned?.close();
       this.log.info({ event: 'stopped' }, 'head-end stopped');
     })();
     return this.stopping;
+  }
+
+  /** Keeps the FEP calling the catalog's dial-out terminals (added, moved or removed while serving). */
+  private refreshDialOut(): void {
+    if (this.stopping || !this.catalog.dialOutTargets) return;
+    try {
+      this.fep.setDialOutTargets(this.catalog.dialOutTargets());
+    } catch (e) {
+      this.log.error({ err: e }, 'dial-out targets could not be read; keeping the current links');
+    }
+    this.dialOutTimer = this.clock.setTimeout(() => this.refreshDialOut(), DIAL_OUT_REFRESH_MS);
   }
 
   private watch(): void {
@@ -226,6 +323,7 @@ export class HeadEnd implements HeadEndApi {
     if (q.state === undefined || q.state === 'online' || q.state === 'offline') {
       const live = new Map<string, TerminalInfo>();
       for (const i of this.fep.sessions()) live.set(i.terminal, i);
+      const links = new Map(this.fep.dialOutLinks().map((l) => [l.terminal, l]));
       if (q.state !== 'offline') for (const i of live.values()) if (i.online) out.push(summaryOf(i));
       if (q.state !== 'online') {
         const seen = new Set<string>();
@@ -233,7 +331,8 @@ export class HeadEnd implements HeadEndApi {
           seen.add(c.terminal);
           const i = live.get(c.terminal);
           if (i?.online) continue;
-          out.push(i ? summaryOf(i) : { terminal: c.terminal, a1: c.a1, a2: c.a2, id: c.id, state: 'offline' });
+          const link = links.get(c.terminal);
+          out.push(i ? summaryOf(i) : { terminal: c.terminal, a1: c.a1, a2: c.a2, id: c.id, state: 'offline', ...(link ? { dialOut: dialOutOf(link) } : {}) });
         }
         // Known to the FEP but no longer listed (removed from the archive while it had a session).
         for (const i of live.values()) if (!i.online && !seen.has(i.terminal)) out.push(summaryOf(i));
@@ -253,7 +352,11 @@ export class HeadEnd implements HeadEndApi {
     const q = this.fep.quarantine().find((e) => e.terminal === terminal);
     let d: TerminalDetail;
     if (info) d = summaryOf(info);
-    else if (archive) d = { terminal, a1, a2, state: 'offline' };
+    else if (archive) {
+      d = { terminal, a1, a2, state: 'offline' };
+      const link = this.fep.dialOutLinks().find((l) => l.terminal === terminal);
+      if (link) d.dialOut = dialOutOf(link);
+    }
     else if (q) d = quarantineSummary(q);
     else throw new NotFoundError('terminal', `terminal ${terminal} is not in the archive and has not been seen`);
     if (info?.session) {
@@ -362,6 +465,31 @@ export class HeadEnd implements HeadEndApi {
     return { terminal, results };
   }
 
+  // ------------------------------------------------------------------ HeadEndApi: archive sync
+
+  async syncArchive(spec: ArchiveSyncSpec): Promise<ArchiveSyncResult> {
+    const terminal = this.servable(spec.terminal);
+    if (!this.archive) throw new ConflictError('no-archive', 'this head-end runs without an archive database: there is no meter configuration to compare with');
+    const started = this.clock.now();
+    const sync = new F10Sync(this.archive, (t, r) => this.fep.request(t, r));
+    const r = await sync.sync(terminal, { push: spec.push });
+    const out: ArchiveSyncResult = {
+      terminal,
+      archiveMeters: r.archive,
+      queried: r.queried.length,
+      read: r.read,
+      differences: r.differences.map(differenceOf),
+      inSync: (r.push?.differences ?? r.differences).length === 0,
+      latencyMs: this.clock.now() - started,
+    };
+    if (r.push) out.push = { ...r.push, differences: r.push.differences.map(differenceOf) };
+    this.log.info(
+      { event: 'archive-sync', terminal, push: spec.push, found: r.differences.length, written: r.push?.written, deleted: r.push?.deleted.length, remaining: r.push?.differences.length, inSync: out.inSync },
+      spec.push ? 'meter configuration pushed to the terminal (AFN04 F10) and read back' : 'meter configuration compared with the terminal (AFN0A F10)',
+    );
+    return out;
+  }
+
   /** The key of a terminal that can be called now; NotFound/Conflict otherwise. */
   private servable(key: string): string {
     const { a1, a2, terminal } = keyOf(key);
@@ -399,6 +527,14 @@ function checkTimeArgs(kind: CallKind, s: CallSpec, what: string): void {
   if (kind !== 'curve' && (s.points !== undefined || s.densityMinutes !== undefined)) throw new InputError(s.points !== undefined ? 'points' : 'density', `${what} is not a curve: points/density apply to curves only`);
 }
 
+function differenceOf(d: F10Difference): ArchiveSyncDifference {
+  const out: ArchiveSyncDifference = { pn: d.pn, kind: d.kind, text: describeDifference(d) };
+  if (d.fields) out.fields = d.fields;
+  if (d.archive) out.archive = viewOf(d.archive);
+  if (d.terminal) out.terminal = viewOf(d.terminal);
+  return out;
+}
+
 function unitOf(u: MessageUnit): CallResult['units'][number] {
   if (u.raw) return { raw: true, pns: u.pns, fns: u.fns, reason: u.reason, hex: Buffer.from(u.bytes).toString('hex') };
   const out: { pn: number; fn: number; data?: unknown } = { pn: u.pn, fn: u.fn };
@@ -417,7 +553,17 @@ function summaryOf(i: TerminalInfo): TerminalSummary {
   put(s, 'lastOnline', iso(i.lastOnline));
   put(s, 'lastOffline', iso(i.lastOffline));
   put(s, 'lastOfflineReason', i.lastOfflineReason);
+  if (i.dialOut) s.dialOut = dialOutOf(i.dialOut);
   return s;
+}
+
+function dialOutOf(l: DialOutLinkInfo): DialOutSummary {
+  const d: DialOutSummary = { endpoint: l.endpoint, state: l.state, attempts: l.attempts, failures: l.failures };
+  put(d, 'lastError', l.lastError);
+  put(d, 'connectedAt', iso(l.connectedAt));
+  put(d, 'nextAttemptAt', iso(l.nextAttemptAt));
+  put(d, 'backoffMs', l.backoffMs);
+  return d;
 }
 
 function quarantineSummary(e: QuarantineEntry): TerminalSummary {

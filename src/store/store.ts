@@ -6,6 +6,12 @@
  *
  * Value semantics (issue 7): engineering units; the terminal's data time (the frozen day's 00:00, the
  * curve point), never arrival time; an invalid marker (EEH/FFH) is stored as null — never as 0.
+ *
+ * Data rules (validate.ts, shared by every implementation and the spool): ids are integers ≥ 1; times are
+ * aligned to their kind (day / billingDay 00:00 CST, month 00:00 CST of the 1st, curve whole minutes,
+ * snapshot whole seconds); 1 … catalogue-length values, each finite or null. A write breaking them is
+ * refused whole with a permanent error (errors.ts `isPermanentStoreError`: retrying cannot help, a spool
+ * sets such a batch aside); any other rejection of a write is transient (the spool retries it).
  */
 import type { QuantityName, SeriesKind } from './quantities.js';
 
@@ -89,16 +95,26 @@ export interface ReadingStore {
   /**
    * Writes a batch; resolves once it is durable in this store. Idempotent per (meter, kind, quantity,
    * time): a rewrite replaces the earlier reading whole (re-collection, duplicated answers) — so the
-   * scheduler asks for all the Fns of one quantity together (F81–F84 make curve `p`).
+   * scheduler asks for all the Fns of one quantity together (F81–F84 make curve `p`). Within one batch
+   * the later of two readings with the same key wins.
    */
   writeReadings(batch: readonly Reading[]): Promise<void>;
+  /**
+   * Idempotent per (terminal, erc, time, meter): a rewrite (a duplicated report, a spool replay) replaces
+   * the earlier event; within one batch the later wins.
+   */
   writeEvents(batch: readonly StoredEvent[]): Promise<void>;
-  /** Readings in (meter, time) order for one meter list, time order for bulk scans. */
+  /**
+   * Readings in (meter, time) order for a meter list (meters ascending, each once, whatever the list's
+   * order), time order for bulk scans. Streams: a consumer may stop early (break) at any point.
+   */
   readings(q: ReadingQuery): AsyncIterable<Reading>;
+  /** Events in time order. */
   events(q: EventQuery): AsyncIterable<StoredEvent>;
   /**
    * The points of the grid with no usable reading: not stored, or stored with every value null (the
    * terminal had not read the meter yet — 补采 asks again). Partly-null readings count as present.
+   * In (meter, time) order, each point once.
    */
   missing(q: GapQuery): Promise<Gap[]>;
   health(): Promise<StoreHealth>;

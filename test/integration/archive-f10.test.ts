@@ -96,4 +96,24 @@ describe('F10 sync: archive → simulated concentrator and back', () => {
     ]);
     await expect(sync.compare('1101-00077')).rejects.toThrow(/not in the archive/);
   });
+
+  it('sync with push writes the archive, deletes (Pn 0) configurations the archive lacks, and reads back equal', async () => {
+    const t = new SimulatedTerminal({ a1: '1101', a2: 1 }, { meterCount: 152 });
+    const sent: Buffer[] = [];
+    const sync = new F10Sync(archive, simulatedRequest(t, sent));
+    const seqs = Array.from({ length: 160 }, (_, i) => i + 1);
+    const r = await sync.sync('1101-00001', { push: true, seqs });
+    expect(r.differences.map((d) => [d.pn, d.kind])).toEqual([
+      [151, 'extra'],
+      [152, 'extra'],
+    ]);
+    expect(r.push).toEqual({ written: 150, deleted: [151, 152], requests: 2, read: 150, differences: [] });
+    const writes = sent.map((b) => decodeMessage(b)).filter((m) => m.afn === 0x04);
+    const last = (writes[1]!.units[0] as { data: { meters: { seq: number; pn: number }[] } }).data.meters;
+    expect(last.slice(-2)).toEqual([expect.objectContaining({ seq: 151, pn: 0 }), expect.objectContaining({ seq: 152, pn: 0 })]);
+    // Without push nothing is written.
+    sent.length = 0;
+    expect((await sync.sync('1101-00001', { seqs })).push).toBeUndefined();
+    expect(sent.map((b) => decodeMessage(b).afn)).toEqual([0x0a]);
+  });
 });

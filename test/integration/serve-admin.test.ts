@@ -153,6 +153,12 @@ describe('admin API: input validation and typed errors', () => {
     ['POST', '/v1/quarantine/1101-00123/release', undefined, 404, 'not-found', undefined],
     ['GET', '/v1/nothing', undefined, 404, 'not-found', undefined],
     ['DELETE', '/v1/terminals', undefined, 405, 'method-not-allowed', undefined],
+    ['POST', '/v1/terminals/1101-00001/archive-sync', { push: 1 }, 400, 'invalid-input', 'push'],
+    ['POST', '/v1/terminals/1101-00077/archive-sync', {}, 404, 'not-found', undefined],
+    ['POST', '/v1/terminals/1101-00002/archive-sync', {}, 409, 'conflict', undefined],
+    // This head-end runs on a memory directory: no archive to compare with.
+    ['POST', '/v1/terminals/1101-00001/archive-sync', {}, 409, 'conflict', undefined],
+    ['GET', '/v1/terminals/1101-00001/archive-sync', undefined, 405, 'method-not-allowed', undefined],
   ];
   for (const [method, path, body, status, code, field] of cases) {
     it(`${method} ${path} ${typeof body === 'string' ? JSON.stringify(body) : JSON.stringify(body) ?? ''} → ${status} ${code}`, async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeDifference, diffF10, f10Record, f10Values } from '../../../src/archive/f10-sync.js';
+import { describeDifference, diffF10, f10Record, f10Values, viewOf } from '../../../src/archive/f10-sync.js';
 
 const meter = (pn: number, over: Partial<Parameters<typeof f10Record>[0]> = {}) => ({ pn, address: `1010000100${String(pn).padStart(2, '0')}`, port: 2, baud: 2400, protocol: 'dlt645-2007', tariffCount: 4, ...over });
 
@@ -34,5 +34,11 @@ describe('F10 sync: pure part', () => {
       'P7 extra in the terminal (meter 101000010007, not in the archive)',
     ]);
     expect(diffF10(archive, archive)).toEqual([]);
+  });
+
+  it('names protocols and shows records as compared (viewOf)', () => {
+    const [d] = diffF10([f10Record(meter(3))], [f10Record(meter(3, { protocol: 'dlt645-1997' }))]);
+    expect(describeDifference(d!)).toBe('P3 mismatch: protocol archive dlt645-2007, terminal dlt645-1997');
+    expect(viewOf({ ...f10Record(meter(4)), protocol: 2, portBaud: { port: 1, baud: 0 } })).toEqual({ seq: 4, pn: 4, address: '101000010004', port: 1, baud: 'default', protocol: 'code 2', tariffs: 4 });
   });
 });

@@ -122,6 +122,9 @@ describe('archive import of a fleet archive (20 terminals × 50 meters)', () => 
     ['an unterminated quote', 'lines.csv', (l) => setField(l, 2, 2, '"1101 10kV line'), ['lines.csv:2: name: unterminated quoted field (opened on line 2)']],
     ['a wrong field count', 'taiqu.csv', (l) => (l[3] += ',extra'), ['taiqu.csv:3: row: expected 5 fields, got 6']],
     ['a terminal key that does not match a1/a2', 'terminals.csv', (l) => setField(l, 4, 2, '7'), ['terminals.csv:4: terminal_key: "1101-00003" does not match a1 1101 and a2 7 (expected "1101-00007")']],
+    ['a dial-out terminal without the address it listens on', 'terminals.csv', (l) => (setField(l, 5, 5, 'tcp-out'), setField(l, 5, 6, 'mqtt://10.0.0.9:1883')), [
+      'terminals.csv:5: endpoint: channel tcp-out needs the address the terminal listens on, tcp://host:port (got "mqtt://10.0.0.9:1883")',
+    ]],
     ['a meter whose customer has another meter', 'meters.csv', (l) => setField(l, 8, 9, 'C1101-00001-0001'), [
       'meters.csv:8: customer_id: customer C1101-00001-0001 has meter 101000010001 (customers.csv:2), not 101000010007',
     ]],

@@ -163,6 +163,41 @@ describe('Session supervision on a manual clock', () => {
   });
 });
 
+describe('AFN04 F1 learned from the terminal', () => {
+  it('an AFN0A F1 answer sets the timeout, retries and heartbeat period the FEP applies from then on', async () => {
+    const clock = new ManualClock();
+    const bus = new InProcessBus();
+    const offline: HesEvents['offline'][] = [];
+    bus.subscribe('offline', (p) => offline.push(p));
+    // Directory without comm params: defaults 10 s, no retry, 15-minute heartbeat.
+    const f = new Fep({ directory: new MemoryDirectory([{ id: 'T7', ...ID }]), bus, clock, sweepMs: 1000, config: { timeoutMs: 10_000, retries: 0, heartbeatS: 900 } });
+    const t = new PipeTransport();
+    t.isOpen = true;
+    f.attach(t);
+    t.deliver(builders.login(ID, 1));
+    const query = f.request('1101-00007', { afn: 0x0a, units: [{ pn: 0, fn: 1 }] });
+    const req = decodeMessage(t.written.at(-1)!);
+    const f1 = { rts: 0, masterDelay: 0, wait: { timeout: 3, retries: 1 }, confirm: { class1: false, class2: false, class3: true }, heartbeat: 2 };
+    t.deliver(builders.response(req, [{ pn: 0, fn: 1, data: f1 }]));
+    expect(((await query).units[0] as KnownUnit).data).toMatchObject({ wait: { timeout: 3, retries: 1 }, heartbeat: 2 });
+
+    // 3 s per attempt, one retry.
+    const read = f.readRealtime('1101-00007', 25, [1]);
+    const failed = read.catch((e: unknown) => e);
+    const sent = t.written.length;
+    clock.advance(3000);
+    expect(t.written.length).toBe(sent + 1);
+    clock.advance(3000);
+    expect(await failed).toBeInstanceOf(TimeoutError);
+    expect(await failed).toMatchObject({ attempts: 2 });
+    // Silence supervision: 3 periods of 2 minutes since the last frame.
+    clock.advance(2 * 60_000 * 3 - 6000 - 1000);
+    expect(f.isOnline('1101-00007')).toBe(true);
+    clock.advance(1000);
+    expect(offline).toEqual([expect.objectContaining({ reason: 'heartbeat-silence' })]);
+  });
+});
+
 describe('Quarantine', () => {
   it('keeps first/last seen and counts, bounded by evicting the entry seen longest ago', () => {
     const q = new Quarantine(2);
