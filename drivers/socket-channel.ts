@@ -24,6 +24,9 @@ export abstract class SocketChannel implements Transport {
   protected adopt(s: net.Socket): void {
     this.socket = s;
     s.setNoDelay(true);
+    // Kernel keepalive probes after 60 s idle: a GPRS/4G modem that dies without FIN/RST is found even on
+    // links with no heartbeat (dial-out terminals), instead of looking online forever.
+    s.setKeepAlive(true, 60_000);
     let lastError: Error | undefined;
     s.on('data', (chunk: Buffer) => this.data.emit(chunk));
     s.on('error', (err) => {
