@@ -32,6 +32,8 @@ export interface AddCommand {
   heartbeatMs?: number;
   /** MQTT connections shared by this step's terminals (0 = one per terminal). */
   mqttConnections: number;
+  /** Terminals check Tp and refuse replays (TerminalOptions.checkTp; bench/control.bench.ts). */
+  checkTp?: boolean;
 }
 export type ChildCommand = AddCommand | { t: 'stats' } | { t: 'stop' };
 
@@ -66,7 +68,7 @@ function runFleetChild(): void {
       try {
         if (m.t === 'add') {
           const t0 = Date.now();
-          const shared: TerminalOptions = { seed: 1, meterCount: m.meters };
+          const shared: TerminalOptions = { seed: 1, meterCount: m.meters, ...(m.checkTp ? { checkTp: true } : {}) };
           const hb = m.heartbeatMs;
           class BenchTerminal extends SimulatedTerminal {
             override heartbeatPeriodMs(): number {

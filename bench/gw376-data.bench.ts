@@ -1,9 +1,11 @@
 /**
  * Q/GDW 376.1 data-unit throughput (run: npx tsx bench/gw376-data.bench.ts). Whole frames through the
  * message layer (`decodeMessage` / `encodeMessage`, every value converted): decode of AFN0C F25 replies,
- * AFN0D F1 replies, AFN04 F10 frames (one and two meter records); encode of AFN0D F161 requests for
- * 8 Pn. The `unit …` cases time the generated layouts alone (no frame/message layer). Each case runs
- * ≥ 1.5 s after warm-up (bench/harness.ts) and prints `name: N ops/s`.
+ * AFN0D F1 replies, AFN04 F10 frames (one and two meter records), AFN0D F161 replies for 8 Pn (M = 4)
+ * and a ~0.9 KB AFN0D F81 curve reply (Pn 1–3 × 96 points of A.9, one DA/DT); encode of AFN0D F161
+ * requests for 8 Pn and of the curve reply. The `unit …` cases time the generated layouts alone (no
+ * frame/message layer). Each case runs ≥ 1.5 s after warm-up (bench/harness.ts) and prints
+ * `name: N ops/s`.
  */
 import '../protocols/gw376/afn/afn04-set-params.js';
 import '../protocols/gw376/afn/afn0c-realtime.js';
@@ -80,7 +82,37 @@ const msg161: Gw376Message = {
   units: [1, 2, 3, 4, 5, 6, 7, 8].map((pn) => ({ pn, fn: 161, data: { td: { year: 2024, month: 5, day: 6 } } })),
 } as Gw376Message;
 
+// AFN0D F161 reply for Pn 1..8 (one DA/DT): Td_d, read time, M = 4, 5 × A.14 each.
+const msg161Reply: Gw376Message = {
+  ...tpl,
+  afn: 0x0d,
+  units: [1, 2, 3, 4, 5, 6, 7, 8].map((pn) => ({
+    pn,
+    fn: 161,
+    data: { td: { year: 2024, month: 5, day: 6 }, time, m: 4, values: rates.map((v) => v + pn) },
+  })),
+};
+const frame161Reply = encodeMessage(msg161Reply);
+
+// AFN0D F81 (active power curve) reply for Pn 1..3: Td_c (15 min, 96 points) and 96 × A.9 each.
+const msgCurve: Gw376Message = {
+  ...tpl,
+  afn: 0x0d,
+  units: [1, 2, 3].map((pn) => ({
+    pn,
+    fn: 81,
+    data: {
+      td: { start: { year: 2024, month: 5, day: 6, hour: 0, minute: 0 }, density: 1, points: 96 },
+      values: Array.from({ length: 96 }, (_, i) => (((i * 7919 + pn * 104729) % 1_599_999) - 799_999) / 10000),
+    },
+  })),
+};
+const frameCurve = encodeMessage(msgCurve);
+
 check(frameF25, msgF25);
+check(frame161Reply, msg161Reply);
+check(frameCurve, msgCurve);
+if (frameCurve.length < 850) throw new Error(`curve frame is ${frameCurve.length} bytes`);
 check(frame0D, msg0D);
 check(frame04, msg04(1));
 check(frame04x2, msg04(2));
@@ -101,4 +133,8 @@ bench('AFN0C F25 reply decode', () => decodeMessage(frameF25));
 bench('AFN0D F1 reply decode', () => decodeMessage(frame0D));
 bench('AFN04 F10 frame decode (1 meter)', () => decodeMessage(frame04));
 bench('AFN04 F10 frame decode (2 meters)', () => decodeMessage(frame04x2));
+bench('AFN0D F161 reply decode (8 Pn)', () => decodeMessage(frame161Reply));
+bench(`AFN0D F81 curve reply decode (${frameCurve.length} B, 3 Pn x 96 points)`, () => decodeMessage(frameCurve));
 bench('AFN0D F161 request encode (8 Pn)', () => encodeMessage(msg161));
+const decodedCurve = decodeMessage(frameCurve);
+bench(`AFN0D F81 curve reply encode (${frameCurve.length} B, 3 Pn x 96 points)`, () => encodeMessage(decodedCurve));

@@ -200,15 +200,30 @@ export function profileFor(seed: ModelId, id: ModelId): Profile {
     for (let k = 0; k < 4; k++) initialWh[Number(c)]![k] = Math.round(fwdKwh * 1000 * r * split[k]!);
   }
   const partial: Omit<Profile, 'dayTotals' | 'weekTotal'> = { key, scale, pvPeakW, tanPhi, phaseWeights, voltageOffsets, initialWh };
-  const dayTotals: EnergyWh[] = [];
-  const weekTotal = zeros();
-  for (let d = 0; d < 7; d++) {
-    const t = zeros();
-    for (let s = 0; s < STEPS_PER_DAY; s++) addStep(partial as Profile, t, d, s);
-    dayTotals.push(t);
-    addInto(weekTotal, t);
-  }
-  const profile: Profile = { ...partial, dayTotals, weekTotal };
+  // The day and week totals (7 × 96 steps) are what energy needs; instantaneous values do not: computed
+  // on first use, so a power-only caller (e.g. a terminal's ERC5 power at a trip) stays cheap.
+  let totals: { dayTotals: EnergyWh[]; weekTotal: EnergyWh } | undefined;
+  const computeTotals = (): { dayTotals: EnergyWh[]; weekTotal: EnergyWh } => {
+    if (totals) return totals;
+    const dayTotals: EnergyWh[] = [];
+    const weekTotal = zeros();
+    for (let d = 0; d < 7; d++) {
+      const t = zeros();
+      for (let s = 0; s < STEPS_PER_DAY; s++) addStep(partial as Profile, t, d, s);
+      dayTotals.push(t);
+      addInto(weekTotal, t);
+    }
+    return (totals = { dayTotals, weekTotal });
+  };
+  const profile = {
+    ...partial,
+    get dayTotals() {
+      return computeTotals().dayTotals;
+    },
+    get weekTotal() {
+      return computeTotals().weekTotal;
+    },
+  } as Profile;
   if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
   cache.set(key, profile);
   return profile;

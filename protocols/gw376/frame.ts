@@ -125,6 +125,53 @@ export interface DecodeOptions {
 }
 
 /**
+ * Where `locateAux` puts its results: [data end, PW at, EC at, Tp at, shortfall (1/0)], offsets -1 when
+ * the part is absent. A module scratch (the codec is synchronous), so locating allocates nothing.
+ */
+export const AUX = new Int32Array(5);
+
+/**
+ * Locates the AUX parts of the frame whose 68H is at `start` (§5.2.3.6), from the end: Tp if TpV, EC if
+ * uplink with ACD, PW if downlink of a PW AFN; fills `AUX`. A part that does not fit is treated as absent
+ * and flagged as a shortfall.
+ */
+export function locateAux(buf: Uint8Array, start: number, userLength: number): void {
+  const c = buf[start + 6]!;
+  const seq = buf[start + 13]!;
+  const dataStart = start + 14;
+  let end = start + 6 + userLength;
+  let shortfall = 0;
+  let tpAt = -1;
+  let ecAt = -1;
+  let pwAt = -1;
+  if (seq & SEQ_TPV) {
+    if (end - TP_LEN >= dataStart) {
+      end -= TP_LEN;
+      tpAt = end;
+    } else shortfall = 1;
+  }
+  if (c & C_DIR) {
+    if (c & C_FCB_ACD) {
+      if (end - EC_LEN >= dataStart) {
+        end -= EC_LEN;
+        ecAt = end;
+      } else shortfall = 1;
+    }
+  } else if (afnNeedsPw(buf[start + 12]!)) {
+    // Tolerance: a frame too short to hold PW plus one DA/DT is read as having no PW.
+    if (end - PW_LEN >= dataStart + 4) {
+      end -= PW_LEN;
+      pwAt = end;
+    } else shortfall = 1;
+  }
+  AUX[0] = end;
+  AUX[1] = pwAt;
+  AUX[2] = ecAt;
+  AUX[3] = tpAt;
+  AUX[4] = shortfall;
+}
+
+/**
  * A validated frame, viewing `buf` (not copied). Header fields are plain numbers read once; the A1 text
  * comes from a table filled once per area code, Tp is built when read.
  */
@@ -178,37 +225,12 @@ export class Gw376Frame {
     const seq = buf[start + 13]!;
     this.seqByte = seq;
     this.dataStart = start + 14;
-    // AUX from the end (§5.2.3.6): Tp if TpV, EC if uplink with ACD, PW if downlink of a PW AFN.
-    let end = start + 6 + userLength;
-    let shortfall = false;
-    let tpAt = -1;
-    let ecAt = -1;
-    let pwAt = -1;
-    if (seq & SEQ_TPV) {
-      if (end - TP_LEN >= this.dataStart) {
-        end -= TP_LEN;
-        tpAt = end;
-      } else shortfall = true;
-    }
-    if (c & C_DIR) {
-      if (c & C_FCB_ACD) {
-        if (end - EC_LEN >= this.dataStart) {
-          end -= EC_LEN;
-          ecAt = end;
-        } else shortfall = true;
-      }
-    } else if (afnNeedsPw(afn)) {
-      // Tolerance: a frame too short to hold PW plus one DA/DT is read as having no PW.
-      if (end - PW_LEN >= this.dataStart + 4) {
-        end -= PW_LEN;
-        pwAt = end;
-      } else shortfall = true;
-    }
-    this.dataEnd = end;
-    this.tpAt = tpAt;
-    this.ecAt = ecAt;
-    this.pwAt = pwAt;
-    this.auxShortfall = shortfall;
+    locateAux(buf, start, userLength);
+    this.dataEnd = AUX[0]!;
+    this.pwAt = AUX[1]!;
+    this.ecAt = AUX[2]!;
+    this.tpAt = AUX[3]!;
+    this.auxShortfall = AUX[4] === 1;
   }
 
   /** Whole frame length, 68H to 16H. */
@@ -237,8 +259,7 @@ export class Gw376Frame {
   }
   /** Administrative area code as 4 characters, high byte first ("0171" for bytes 71 01). */
   get a1(): string {
-    const raw = this.a1Raw;
-    return A1_TEXT[raw] ?? (A1_TEXT[raw] = a1ToString(raw));
+    return a1Text(this.a1Raw);
   }
   /** Master station address MSA 0..127 (A3 D7..D1). */
   get msa(): number {
@@ -300,6 +321,16 @@ export class Gw376Frame {
  * the fault, what was expected and the bytes.
  */
 export function decodeFrame(buf: Buffer, start = 0, end = buf.length, opts?: DecodeOptions): Gw376Frame {
+  const p = checkFrame(buf, start, end, opts);
+  const l = buf[p + 1]! | (buf[p + 2]! << 8);
+  return new Gw376Frame(buf, p, p - start, l >>> 2, l & 3, opts?.revision ?? 2009);
+}
+
+/**
+ * Validates exactly one frame in `buf[start, end)` after any FE wake-up bytes (§5.1: 68 L L 68, protocol
+ * id, length limits, CS, 16H) and returns the offset of its first 68H. Throws FrameError naming the fault.
+ */
+export function checkFrame(buf: Buffer, start: number, end: number, opts?: DecodeOptions): number {
   let p = start;
   while (p < end && buf[p] === PREAMBLE) p++;
   const avail = end - p;
@@ -336,7 +367,7 @@ export function decodeFrame(buf: Buffer, start = 0, end = buf.length, opts?: Dec
   if (!opts?.allowTrailing && p + total < end) {
     throw new FrameError('too-long', `frame to end at 16H (${end - p - total} extra byte(s))`, toHex(buf, start, end), p + total - start);
   }
-  return new Gw376Frame(buf, p, p - start, userLen, pid, opts?.revision ?? 2009);
+  return p;
 }
 
 /** Header fields of a frame to encode. Booleans default to false, except FIR/FIN (single frame). */
@@ -507,6 +538,11 @@ export function a1ToString(raw: number): string {
 
 /** A1 strings already built, by raw value 0..FFFFH (a head-end sees few distinct area codes). */
 const A1_TEXT: (string | undefined)[] = new Array<string | undefined>(0x10000);
+
+/** The A1 text of raw value `raw` (A1 bytes as LE u16), from the table. */
+export function a1Text(raw: number): string {
+  return A1_TEXT[raw] ?? (A1_TEXT[raw] = a1ToString(raw));
+}
 
 export function a1FromString(a1: string): number {
   let v = -1;

@@ -398,23 +398,47 @@ function bcdInt(digitsLsbFirst: readonly string[]): string {
   return v;
 }
 
-/** Inline read of format `name` at `at`; returns the value expression. */
-function inlineFormat(e: Emitter, name: FormatName, at: string): string {
+/**
+ * An inline value: `expr` is the value, or — when `bad` is set — the number the bytes give when they are
+ * BCD, `bad` being the condition (not BCD: EEH fill) under which the value is null instead.
+ */
+interface InlineValue {
+  expr: string;
+  bad?: string;
+}
+
+/** `bad ? null : expr` as one expression. */
+function nullable(v: InlineValue): string {
+  return v.bad === undefined ? v.expr : `(${v.bad} ? null : ${v.expr})`;
+}
+
+/**
+ * Inline read of format `name` at `at`. Plain BCD numbers come back split (`bad` + `expr`): a struct
+ * puts the number in its literal and sets the field to null afterwards when `bad`, so that the common
+ * all-valid case builds the object and its boxed numbers in one straight-line allocation.
+ */
+function inlineFormat(e: Emitter, name: FormatName, at: string): InlineValue {
   const def = FORMATS[name];
   if (PLAIN_BCD.has(name)) {
     const n = def.size;
     const scale = def.decimals > 0 ? ` / ${10 ** def.decimals}` : '';
     if (!def.signed) {
       const d = bcdBytes(e, at, n);
-      return `((${d.join(' | ')}) < 0 ? null : ${bcdInt(d)}${scale})`;
+      return { bad: `(${d.join(' | ')}) < 0`, expr: `${bcdInt(d)}${scale}` };
     }
     const d = bcdBytes(e, at, n - 1);
     const [top] = rawBytes(e, plus(at, n - 1), 1);
     const msd = e.tmp('x');
     e.line(`const ${msd} = ${e.dep(BCD_TO_INT)}[${top} & 127];`);
     const all = [...d, msd];
-    return `((${all.join(' | ')}) < 0 ? null : (${top} & 128 ? -${bcdInt(all)} : ${bcdInt(all)})${scale})`;
+    return { bad: `(${all.join(' | ')}) < 0`, expr: `(${top} & 128 ? -${bcdInt(all)} : ${bcdInt(all)})${scale}` };
   }
+  return { expr: inlineOther(e, name, at) };
+}
+
+/** Inline read of a format other than the plain BCD numbers; returns the value expression. */
+function inlineOther(e: Emitter, name: FormatName, at: string): string {
+  const def = FORMATS[name];
   const time = TIME_FORMATS[name];
   if (time) {
     const [wire, value] = time;
@@ -464,12 +488,72 @@ function inlineFormat(e: Emitter, name: FormatName, at: string): string {
   }
 }
 
+/**
+ * Emits a struct literal from its fields' inline values: `const s = { … }` with the plain numbers,
+ * then `if (bad) s.f = null` for each nullable field; returns the struct's name.
+ */
+function structLiteral(e: Emitter, fields: readonly (readonly [string, InlineValue])[]): string {
+  const parts: string[] = [];
+  const patches: string[] = [];
+  for (const [name, v] of fields) {
+    if (v.bad === undefined) {
+      parts.push(`${q(name)}: ${v.expr}`);
+      continue;
+    }
+    const x = e.tmp('v');
+    const k = e.tmp('k');
+    e.line(`const ${x} = ${v.expr};`);
+    e.line(`const ${k} = ${v.bad};`);
+    parts.push(`${q(name)}: ${x}`);
+    patches.push(`if (${k}) S[${q(name)}] = null;`);
+  }
+  const s = e.tmp('s');
+  e.line(`const ${s} = { ${parts.join(', ')} };`);
+  for (const p of patches) e.line(p.replace('S[', `${s}[`));
+  return s;
+}
+
+/**
+ * `a[i] = value`. A plain number is stored as a number and replaced by null when not BCD, so that an
+ * array without invalid values stays an unboxed double array.
+ */
+function storeElement(e: Emitter, a: string, i: string, v: InlineValue): void {
+  e.line(`${a}[${i}] = ${v.expr};`);
+  if (v.bad !== undefined) e.line(`if (${v.bad}) ${a}[${i}] = null;`);
+}
+
 /** Inline read of a fixed-size node (isInline) at `at + off`; returns the value expression. */
 function inlineNode(e: Emitter, node: AnyNode, at: string, off: number): string {
+  return nullable(inlineValue(e, node, at, off));
+}
+
+/** Inline read of a fixed-size node (isInline) at `at + off` (plain numbers split, see inlineFormat). */
+function inlineValue(e: Emitter, node: AnyNode, at: string, off: number): InlineValue {
   const here = plus(at, off);
+  if (node.kind === 'fmt') return inlineFormat(e, node.def.name, here);
+  if (node.kind === 'struct') {
+    const fields: [string, InlineValue][] = [];
+    let k = off;
+    for (const [name, child] of node.fields) {
+      const v = inlineValue(e, child, at, k);
+      if (v.bad === undefined) {
+        const x = e.tmp('v');
+        e.line(`const ${x} = ${v.expr};`);
+        fields.push([name, { expr: x }]);
+      } else fields.push([name, v]);
+      k += child.size;
+    }
+    return { expr: structLiteral(e, fields) };
+  }
+  return { expr: inlineComposite(e, node, here) };
+}
+
+/** Inline read of a bits/bytes/bitset/array node at `here`; returns the value expression. */
+function inlineComposite(e: Emitter, node: AnyNode, here: string): string {
   switch (node.kind) {
     case 'fmt':
-      return inlineFormat(e, node.def.name, here);
+    case 'struct':
+      throw new Error('handled by inlineValue');
     case 'bits': {
       const b = e.tmp('b');
       e.line(`const ${b} = ${word(rawBytes(e, here, node.size))};`);
@@ -489,17 +573,6 @@ function inlineNode(e: Emitter, node: AnyNode, at: string, off: number): string 
     }
     case 'bitset':
       return `${e.dep(HELPERS.bitsetAt)}(buf, ${here}, ${node.size}, ${node.base}, B)`;
-    case 'struct': {
-      const parts: string[] = [];
-      let k = off;
-      for (const [name, child] of node.fields) {
-        const v = e.tmp('v');
-        e.line(`const ${v} = ${inlineNode(e, child, at, k)};`);
-        parts.push(`${q(name)}: ${v}`);
-        k += child.size;
-      }
-      return `{ ${parts.join(', ')} }`;
-    }
     case 'array': {
       const a = e.tmp('a');
       const i = e.tmp('i');
@@ -507,7 +580,7 @@ function inlineNode(e: Emitter, node: AnyNode, at: string, off: number): string 
       e.line(`const ${a} = new Array(${node.count as number});`);
       e.line(`for (let ${i} = 0; ${i} < ${node.count as number}; ${i}++) {`);
       e.line(`const ${p} = ${here} + ${i} * ${node.of.size};`);
-      e.line(`${a}[${i}] = ${inlineNode(e, node.of, p, 0)};`);
+      storeElement(e, a, i, inlineValue(e, node.of, p, 0));
       e.line('}');
       return a;
     }
@@ -530,7 +603,7 @@ function decodeNode(e: Emitter, node: AnyNode, checked: boolean, label: string, 
   switch (node.kind) {
     case 'struct': {
       const inner = new Map<string, string>();
-      const names: string[] = [];
+      const values: [string, InlineValue][] = [];
       const fields = node.fields;
       let covered = 0; // bytes already bounds-checked ahead in a run of fixed fields
       let run = ''; // local holding r.pos at the start of the current inline run ('' = none)
@@ -557,24 +630,34 @@ function decodeNode(e: Emitter, node: AnyNode, checked: boolean, label: string, 
             covered -= child.size;
           } else covered = 0;
         }
-        const v = e.tmp('v');
         if (childChecked && isInline(child)) {
           if (!run) {
             run = e.tmp('p');
             runOff = 0;
             e.line(`const ${run} = r.pos;`);
           }
-          e.line(`const ${v} = ${inlineNode(e, child, run, runOff)};`);
+          const iv = inlineValue(e, child, run, runOff);
           runOff += child.size;
+          if (iv.bad !== undefined) {
+            // A plain number: set into the literal below, nulled after it when not BCD.
+            inner.set(name, `(${nullable(iv)})`);
+            values.push([name, iv]);
+            continue;
+          }
+          const v = e.tmp('v');
+          e.line(`const ${v} = ${iv.expr};`);
+          inner.set(name, v);
+          values.push([name, { expr: v }]);
         } else {
           endRun();
+          const v = e.tmp('v');
           e.line(`const ${v} = ${decodeNode(e, child, childChecked, `${label}.${name}`, inner)};`);
+          inner.set(name, v);
+          values.push([name, { expr: v }]);
         }
-        inner.set(name, v);
-        names.push(`${q(name)}: ${v}`);
       }
       endRun();
-      return `{ ${names.join(', ')} }`;
+      return structLiteral(e, values);
     }
     case 'array': {
       const c = e.tmp('c');
@@ -602,7 +685,7 @@ function decodeNode(e: Emitter, node: AnyNode, checked: boolean, label: string, 
         e.line(`r.pos = ${p} + ${c} * ${node.of.size};`);
         e.line(`for (let ${i} = 0; ${i} < ${c}; ${i}++) {`);
         e.line(`const ${at} = ${p} + ${i} * ${node.of.size};`);
-        e.line(`${a}[${i}] = ${inlineNode(e, node.of, at, 0)};`);
+        storeElement(e, a, i, inlineValue(e, node.of, at, 0));
         e.line('}');
         return a;
       }

@@ -44,6 +44,8 @@ export interface TerminalTaskSettings {
   snapshot: FrozenTaskSettings & { targets: Targets };
   events: { enabled: boolean };
   clock: { enabled: boolean };
+  /** The terminal's request limits. */
+  batch: SchedulerConfig['batch'];
 }
 
 export interface ProfileMatch {
@@ -57,7 +59,9 @@ export interface ProfileMatch {
 
 export interface Profile {
   match: ProfileMatch;
-  tasks: { [K in TaskName]?: Partial<TerminalTaskSettings[K]> };
+  tasks?: { [K in TaskName]?: Partial<TerminalTaskSettings[K]> };
+  /** Request limits of this terminal class (e.g. 255-byte frames on radio channels). */
+  batch?: Partial<SchedulerConfig['batch']>;
 }
 
 export interface SchedulerConfig {
@@ -121,14 +125,16 @@ export function settingsFor(c: SchedulerConfig, t: { region: string; protocol: s
     snapshot: { enabled: c.tasks.snapshot.enabled, fns: c.tasks.snapshot.fns, targets: c.tasks.snapshot.targets },
     events: { enabled: c.tasks.events.enabled },
     clock: { enabled: c.tasks.clock.enabled },
+    batch: c.batch,
   };
   for (const p of c.profiles) {
     const m = p.match;
     if ((m.region !== undefined && m.region !== t.region) || (m.protocol !== undefined && m.protocol !== t.protocol) || (m.channel !== undefined && m.channel !== t.channel)) continue;
     for (const name of TASK_NAMES) {
-      const over = p.tasks[name];
+      const over = p.tasks?.[name];
       if (over) (s as unknown as Record<string, object>)[name] = { ...s[name], ...over };
     }
+    if (p.batch) s.batch = { ...s.batch, ...p.batch };
   }
   return s;
 }
@@ -225,6 +231,15 @@ function checkTask(name: TaskName, v: unknown, path: string, p: Problems, full: 
   if (has('set')) bool(o.set, `${path}.set`, p);
 }
 
+function checkBatch(v: unknown, path: string, p: Problems, full: boolean): void {
+  const o = obj(v, path, p, ['pnPerUnit', 'maxPointsPerRequest', 'maxRequestBytes'], full);
+  if (!o) return;
+  if ('pnPerUnit' in o) int(o.pnPerUnit, `${path}.pnPerUnit`, p, 1, 8);
+  if ('maxPointsPerRequest' in o) int(o.maxPointsPerRequest, `${path}.maxPointsPerRequest`, p, 1, 2040);
+  // The smallest useful request: header 8 + Tp 6 + one curve unit (4 + 7) and then some.
+  if ('maxRequestBytes' in o) int(o.maxRequestBytes, `${path}.maxRequestBytes`, p, 64, 16_383);
+}
+
 /** Validators of the `scheduler` section, one per key, in the shape src/config/schema.ts uses. */
 export const SCHEDULER_CHECKS: Record<keyof SchedulerConfig, (v: unknown, path: string, problems: string[]) => void> = {
   enabled: bool,
@@ -234,19 +249,20 @@ export const SCHEDULER_CHECKS: Record<keyof SchedulerConfig, (v: unknown, path: 
   },
   profiles: (v, path, p) => {
     if (!Array.isArray(v)) {
-      p.push(`${path}: expected an array of { match, tasks }`);
+      p.push(`${path}: expected an array of { match, tasks?, batch? }`);
       return;
     }
     v.forEach((x, i) => {
       const at = `${path}[${i}]`;
-      const o = obj(x, at, p, ['match', 'tasks']);
+      const o = obj(x, at, p, ['match', 'tasks', 'batch'], false);
       if (!o) return;
-      const m = obj(o.match, `${at}.match`, p, ['region', 'protocol', 'channel'], false);
+      if ('batch' in o) checkBatch(o.batch, `${at}.batch`, p, false);
+      const m = 'match' in o ? obj(o.match, `${at}.match`, p, ['region', 'protocol', 'channel'], false) : (p.push(`${at}.match: missing`), undefined);
       if (m) {
         if ('region' in m && (typeof m.region !== 'string' || !/^[0-9A-Fa-f]{4}$/.test(m.region))) p.push(`${at}.match.region: expected a 4-digit A1 code, got ${JSON.stringify(m.region)}`);
         for (const k of ['protocol', 'channel'] as const) if (k in m && (typeof m[k] !== 'string' || m[k] === '')) p.push(`${at}.match.${k}: expected a non-empty string`);
       }
-      const t = obj(o.tasks, `${at}.tasks`, p, TASK_NAMES, false);
+      const t = 'tasks' in o ? obj(o.tasks, `${at}.tasks`, p, TASK_NAMES, false) : undefined;
       if (t) for (const n of TASK_NAMES) if (n in t) checkTask(n, t[n], `${at}.tasks.${n}`, p, false);
     });
   },
@@ -263,14 +279,7 @@ export const SCHEDULER_CHECKS: Record<keyof SchedulerConfig, (v: unknown, path: 
     int(o.terminals, `${path}.terminals`, p, 1, 1_000_000);
     int(o.perTerminal, `${path}.perTerminal`, p, 1, 64);
   },
-  batch: (v, path, p) => {
-    const o = obj(v, path, p, ['pnPerUnit', 'maxPointsPerRequest', 'maxRequestBytes']);
-    if (!o) return;
-    int(o.pnPerUnit, `${path}.pnPerUnit`, p, 1, 8);
-    int(o.maxPointsPerRequest, `${path}.maxPointsPerRequest`, p, 1, 2040);
-    // The smallest useful request: header 8 + Tp 6 + one curve unit (4 + 7).
-    int(o.maxRequestBytes, `${path}.maxRequestBytes`, p, 64, 16_383);
-  },
+  batch: (v, path, p) => checkBatch(v, path, p, true),
   recollect: (v, path, p) => {
     const o = obj(v, path, p, ['enabled', 'firstDelayS', 'factor', 'maxDelayS', 'closeHours']);
     if (!o) return;

@@ -10,7 +10,7 @@ import { ChannelClosedError } from '../../drivers/errors.js';
 import type { Priority, RequestResult } from '../fep/request-queue.js';
 import type { Logger } from '../logger.js';
 import type { SeriesKind } from '../store/quantities.js';
-import type { Quality, ReadingStore } from '../store/store.js';
+import type { Quality, Reading, ReadingStore } from '../store/store.js';
 import { fnDef } from './fns.js';
 import type { KeyedLimiter } from './limiter.js';
 import { ReadingAssembler } from './mapping/parts.js';
@@ -60,6 +60,8 @@ export interface ExecContext {
   now(): number;
   window: KeyedLimiter;
   log: Logger;
+  /** How readings reach the store (default `store.writeReadings`; the service batches: write-batcher.ts). */
+  write?(readings: readonly Reading[]): Promise<void>;
   /** Called after each request (progress). */
   onRequest?(ok: boolean): void;
 }
@@ -109,7 +111,7 @@ export async function executeRequests(c: ExecContext, t: ExecTarget, requests: r
         const { readings, empty } = readingsOf(r, t, c.cal, c.now());
         st.empty += empty;
         try {
-          if (readings.length) await c.store.writeReadings(readings);
+          if (readings.length) await (c.write ? c.write(readings) : c.store.writeReadings(readings));
           st.readings += readings.length;
           st.ok++;
           c.onRequest?.(true);

@@ -26,6 +26,7 @@ import { KeyedLimiter, Limiter } from './limiter.js';
 import { OnlineLog } from './online-log.js';
 import { RunRegistry, type Run } from './runs.js';
 import { TaskClock } from './scheduler.js';
+import { WriteBatcher } from './write-batcher.js';
 import type { CollectionArchive, TerminalTarget } from './targets.js';
 import { ClockAudit, patrolClock } from './tasks/clock.js';
 import { EventPointers, needsPolling, pollEvents, storeActiveReport, type EventEnv } from './tasks/events.js';
@@ -65,6 +66,7 @@ export class CollectionService implements CollectApi {
   private readonly registry = new RunRegistry();
   private readonly campaigns = new Map<string, Campaign>();
   private readonly taskClock: TaskClock;
+  private readonly batcher: WriteBatcher;
   private readonly active = new Set<Promise<unknown>>();
   private readonly running = new Set<TaskName>();
   private readonly polling = new Set<string>();
@@ -80,6 +82,7 @@ export class CollectionService implements CollectApi {
     this.online = new OnlineLog({ db: o.db, clock: o.clock, log: this.log, idOf: (key) => o.archive.terminal(key)?.id });
     this.pointers = new EventPointers(o.db);
     this.audit = new ClockAudit(o.db);
+    this.batcher = new WriteBatcher(o.store);
     this.taskClock = new TaskClock({ clock: o.clock, cal: this.cal, config: o.config, log: this.log, fire: (due) => this.onDue(due) });
   }
 
@@ -236,6 +239,7 @@ export class CollectionService implements CollectApi {
       now: () => this.o.clock.now(),
       window: this.window,
       log: this.log,
+      write: (rs) => this.batcher.write(rs),
       onRequest: (ok) => run.request(ok),
       config: this.config,
       archive: this.o.archive,

@@ -273,8 +273,7 @@ export class SpooledStore implements ReadingStore {
 
   private append(type: RecordType, rec: Buffer, count: number, appendedAt: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ id: ++this.nextId, rec, type, count, appendedAt, resolve: () => {}, reject });
-      resolve();
+      this.queue.push({ id: ++this.nextId, rec, type, count, appendedAt, resolve, reject });
       if (!this.appendLoop) this.appendLoop = this.runAppends();
     });
   }

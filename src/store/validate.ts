@@ -41,27 +41,30 @@ export function timeProblem(kind: SeriesKind, time: unknown): string | undefined
   }
 }
 
+/** Why reading `r` breaks a rule: [field, reason], or undefined. */
+function readingProblem(r: Reading): [string, string] | undefined {
+  if (!isId(r.meter)) return ['meter', `must be an integer 1 … ${MAX_ID}, got ${String(r.meter)}`];
+  if (!isSeriesKind(r.kind)) return ['kind', `unknown series kind ${String(r.kind)}`];
+  const def = typeof r.quantity === 'string' ? QUANTITIES.get(r.quantity as QuantityName) : undefined;
+  if (!def) return ['quantity', `unknown quantity ${String(r.quantity)}`];
+  const tp = timeProblem(r.kind, r.time);
+  if (tp) return ['time', tp];
+  const v = r.values;
+  if (!Array.isArray(v) || v.length < 1 || v.length > def.fields.length) return ['values', `${r.quantity} takes 1 … ${def.fields.length} values, got ${Array.isArray(v) ? v.length : typeof v}`];
+  for (let k = 0; k < v.length; k++) {
+    const x: unknown = v[k];
+    if (x !== null && (typeof x !== 'number' || !Number.isFinite(x))) return [`values[${k}]`, `must be a finite number or null, got ${String(x)}`];
+  }
+  if (!QUALITIES.has(r.quality)) return ['quality', `must be collected, recollected or estimated, got ${String(r.quality)}`];
+  if (r.readAt !== undefined && !Number.isSafeInteger(r.readAt)) return ['readAt', `must be an integer UTC ms, got ${String(r.readAt)}`];
+  return undefined;
+}
+
 /** Throws StoreInputError for the first reading that breaks a rule. */
 export function validateReadings(batch: readonly Reading[]): void {
   for (let i = 0; i < batch.length; i++) {
-    const r = batch[i]!;
-    const bad = (field: string, reason: string): never => {
-      throw new StoreInputError(i, field, reason);
-    };
-    if (!isId(r.meter)) bad('meter', `must be an integer 1 … ${MAX_ID}, got ${String(r.meter)}`);
-    if (!isSeriesKind(r.kind)) bad('kind', `unknown series kind ${String(r.kind)}`);
-    if (typeof r.quantity !== 'string' || !isQuantityName(r.quantity)) bad('quantity', `unknown quantity ${String(r.quantity)}`);
-    const tp = timeProblem(r.kind, r.time);
-    if (tp) bad('time', tp);
-    const v = r.values;
-    const fields = QUANTITIES.get(r.quantity)!.fields.length;
-    if (!Array.isArray(v) || v.length < 1 || v.length > fields) bad('values', `${r.quantity} takes 1 … ${fields} values, got ${Array.isArray(v) ? v.length : typeof v}`);
-    for (let k = 0; k < v.length; k++) {
-      const x = v[k];
-      if (x !== null && (typeof x !== 'number' || !Number.isFinite(x))) bad(`values[${k}]`, `must be a finite number or null, got ${String(x)}`);
-    }
-    if (!QUALITIES.has(r.quality)) bad('quality', `must be collected, recollected or estimated, got ${String(r.quality)}`);
-    if (r.readAt !== undefined && !Number.isSafeInteger(r.readAt)) bad('readAt', `must be an integer UTC ms, got ${String(r.readAt)}`);
+    const p = readingProblem(batch[i]!);
+    if (p) throw new StoreInputError(i, p[0], p[1]);
   }
 }
 

@@ -96,8 +96,8 @@ export function packValues(values: readonly (number | null)[], buf: Buffer, off 
       const v = values[k];
       if (v === null || v === undefined) continue;
       const r = Math.round(v * p);
-      if (r / p !== v) {
-        // Exact at each value's own scale but not at the common one (cannot happen below 2^52; kept safe).
+      if (Math.abs(r) > MAX_SCALED || r / p !== v) {
+        // Exact at its own scale but too large at the common one (a big integer next to a decimal).
         scale = FLOAT;
         break;
       }

@@ -59,8 +59,8 @@ const devices = new Map<string, SimulatedTerminal>();
 function dialIn(id: { a1: string; a2: number }): void {
   const key = keyOf(id);
   const device = new SimulatedTerminal(id, { meterCount: METERS, maxUserLength: 4000 });
-  if (key === LOSSY) device.faults.set({ dropPercent: 100 });
-  if (key === BROKEN) device.faults.set({ meterMissing: new Set([BROKEN_PN]) });
+  if (key === LOSSY) device.faults.set({ dropPercent: 100 }, Date.now() + SHIFT);
+  if (key === BROKEN) device.faults.set({ meterMissing: new Set([BROKEN_PN]) }, Date.now() + SHIFT);
   const session = new TerminalSession({
     device,
     scheduler: shiftedScheduler(SHIFT),
@@ -140,7 +140,7 @@ describe('a day collected through the real FEP, healed by 补采', () => {
     expect(run.terminals.offline).toBe(1); // the late terminal
     // the silent terminal was asked its daily data and answered nothing (healed below)
     await until('the silent terminal asked', () => he.collection!.runs().find((r) => r.task === 'daily' && r.state === 'done' && r.problems.some((p) => p.startsWith(LOSSY))));
-    devices.get(LOSSY)!.faults.set({ dropPercent: 25 });
+    devices.get(LOSSY)!.faults.set({ dropPercent: 25 }, Date.now() + SHIFT);
     dialIn(TERMINALS.find((t) => keyOf(t) === LATE)!);
   });
 

@@ -137,11 +137,14 @@ describe('binding approvals to targets', () => {
     expect((await env.api<RequestView>('POST', '/v1/schemes/limit-l01/approve', { hash: u.body.hash }, BOB)).body.state).toBe('approved');
     await env.api('POST', '/v1/schemes/limit-l01/run', {}, ALICE);
     const d = await settled('limit-l01', ['done']);
-    expect(d.byOutcome).toEqual({ 'confirmed-verified': 40 });
+    // L02 holds the five terminals stopped above: offline, not sent.
+    expect(d.byOutcome).toEqual({ 'confirmed-verified': 35, offline: 5 });
     expect(device(0).controls.settings(Date.now(), () => undefined)).toMatchObject({ groups: [1], states: [{ powerControl: { period: true }, periods: [1, 2] }] });
     await env.api('POST', '/v1/schemes/limit-l01/restore', {}, ALICE);
     const r = await settled('limit-l01', ['restored']);
+    expect(r.results.restore!).toHaveLength(35);
     expect(r.results.restore!.every((x) => x.outcome === 'confirmed-verified')).toBe(true);
+    expect(device(0).controls.settings(Date.now(), () => undefined)).toMatchObject({ states: [{ powerControl: { period: false } }] });
   }, 60_000);
 
   it('targets edited in the database after approval: refused, nothing sent', async () => {

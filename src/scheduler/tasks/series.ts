@@ -125,7 +125,7 @@ export async function collectSeries(env: SeriesEnv, task: SeriesTaskName, date: 
   const target = { terminal: t.key, kind: grid.kind, quality, meterOfPn };
   const afn = TASK_FNS[task].afn;
   const td = TD_BYTES[task === 'monthly' ? 'm' : task === 'curve' ? 'c' : 'd'];
-  const plan = (fns: readonly number[]) => planRequests(afn, needsOf(env, task, date, s, gaps, pnOf, fns), td, env.config.batch);
+  const plan = (fns: readonly number[]) => planRequests(afn, needsOf(env, task, date, s, gaps, pnOf, fns), td, s.batch);
   out.stats = await executeRequests(env, target, plan(grid.fns));
   gaps = await findGaps(env.store, spec);
   const fallback = task === 'billingDay' ? s.billingDay.fallbackFns : [];

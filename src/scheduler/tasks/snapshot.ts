@@ -30,7 +30,7 @@ export async function collectSnapshot(env: SeriesEnv, t: TerminalTarget, quality
   }
   const needs = meters.map((m) => ({ pn: m.pn, fns: s.snapshot.fns, tdKey: '' }));
   const meterOfPn = new Map(meters.map((m) => [m.pn, m.id]));
-  out.stats = await executeRequests(env, { terminal: t.key, kind: 'snapshot', quality, meterOfPn }, planRequests(0x0c, needs, TD_BYTES.none, env.config.batch));
+  out.stats = await executeRequests(env, { terminal: t.key, kind: 'snapshot', quality, meterOfPn }, planRequests(0x0c, needs, TD_BYTES.none, s.batch));
   out.status = out.stats.offline ? 'offline' : out.stats.failed > 0 ? 'gaps' : 'complete';
   return out;
 }

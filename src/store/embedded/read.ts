@@ -34,6 +34,16 @@ export class Statements {
     }
     return s;
   }
+  /** The statement in pluck mode (first column only). */
+  pluck(sql: string): Database.Statement<unknown[], unknown> {
+    const key = `pluck:${sql}`;
+    let s = this.cache.get(key);
+    if (!s) {
+      s = this.db.prepare(sql).pluck(true);
+      this.cache.set(key, s);
+    }
+    return s;
+  }
   clear(): void {
     this.cache.clear();
   }
@@ -92,7 +102,11 @@ function* meterRangePages(c: ReadContext, p: Partition, [a, b]: [number, number]
   }
 }
 
-export function sortedUnique(ids: readonly number[]): number[] {
+/** Ascending, without duplicates (the list itself when it already is). */
+export function sortedUnique(ids: readonly number[]): readonly number[] {
+  let ok = true;
+  for (let i = 1; i < ids.length && ok; i++) ok = ids[i - 1]! < ids[i]!;
+  if (ok) return ids;
   const out = [...new Set(ids)];
   out.sort((x, y) => x - y);
   return out;

@@ -1,7 +1,13 @@
 /**
  * Typed errors of the InfluxDB store. Each says what went wrong and where: the HTTP status and the
- * server's message, and for writes which readings of the caller's batch were concerned.
+ * server's message, and for writes which items of the caller's batch were concerned. Bad data found
+ * before sending is the store layer's StoreInputError (../errors.ts, permanent).
+ *
+ * Permanent (../errors.ts `isPermanentStoreError`: the spool sets the batch aside) only when the server
+ * refused the data itself (400, 413, 422); 401/403/404 are configuration faults (credentials, a missing
+ * database) the spool should keep retrying through, and 5xx/connection failures are retried here first.
  */
+import { StoreUnavailableError } from '../errors.js';
 
 /** What a write concerned: the caller's batch indexes and a short description of the first item. */
 export interface WriteWhere {
@@ -16,10 +22,12 @@ export interface WriteWhere {
 }
 
 /**
- * The server refused the data (HTTP 4xx: unparsable line, field type conflict, unknown database,
- * authorisation). Retrying the same data cannot help; the message is the server's.
+ * The server refused a write (HTTP 4xx: unparsable line, field type conflict, unknown database,
+ * authorisation); the message is the server's. Not retried by the store.
  */
 export class InfluxWriteError extends Error {
+  /** True when the data itself was refused (400, 413, 422): retrying the same data cannot help. */
+  readonly permanent: boolean;
   readonly status: number;
   readonly serverMessage: string;
   readonly where: WriteWhere;
@@ -33,29 +41,17 @@ export class InfluxWriteError extends Error {
     this.serverMessage = serverMessage;
     this.where = where;
     this.partial = /partial write/i.test(serverMessage);
-  }
-}
-
-/** The data cannot be written as given (checked before anything is sent): unknown meter, NaN, too many values. */
-export class InfluxDataError extends Error {
-  /** Index in the caller's batch. */
-  readonly index: number;
-  readonly reason: string;
-  constructor(index: number, reason: string, description: string) {
-    super(`item ${index} of the batch (${description}): ${reason}`);
-    this.name = 'InfluxDataError';
-    this.index = index;
-    this.reason = reason;
+    this.permanent = status === 400 || status === 413 || status === 422;
   }
 }
 
 /** The server could not be reached or kept failing (5xx, connection errors) until retries ran out. */
-export class InfluxUnavailableError extends Error {
+export class InfluxUnavailableError extends StoreUnavailableError {
   readonly url: string;
   readonly attempts: number;
   readonly lastError: string;
   constructor(url: string, what: string, attempts: number, lastError: string) {
-    super(`InfluxDB at ${url} unavailable: ${what} failed after ${attempts} attempt(s): ${lastError}`);
+    super('influxdb', `${url}: ${what} failed after ${attempts} attempt(s): ${lastError}`);
     this.name = 'InfluxUnavailableError';
     this.url = url;
     this.attempts = attempts;

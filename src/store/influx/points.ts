@@ -12,25 +12,21 @@
  * leftover field — `valid`/`nulls` are always rewritten and say it is null.
  *
  * Event point: measurement `event`; tags tid (archive terminal id), terminal, taiqu, region, erc, and
- * mid/meter when the record names a known meter; fields important (boolean), record (JSON string). The
- * timestamp is the event time in ms plus a sub-millisecond offset (ns) derived from a hash of the
- * record: two different events of one terminal and ERC in the same minute stay two points, the same
- * event polled twice stays one.
+ * mid/meter when the record names a meter; fields important (boolean), record (JSON string); timestamp
+ * the event time (ms). The contract's event identity (terminal, erc, time, meter) is InfluxDB's series +
+ * time identity, so a rewrite replaces the event (both fields are always written: nothing is left over).
+ *
+ * Data rules are the contract's (../validate.ts), checked before anything is sent.
  */
 import { Point } from '@influxdata/influxdb-client';
-import { QUANTITIES, SERIES_KINDS, isQuantityName, quantity, type QuantityName, type SeriesKind } from '../quantities.js';
+import { QUANTITIES, isQuantityName, quantity, type QuantityName, type SeriesKind } from '../quantities.js';
 import type { Quality, Reading, StoredEvent } from '../store.js';
-import { InfluxDataError } from './errors.js';
 import type { MeterTags, TerminalTags } from './tags.js';
 
 export const EVENT_MEASUREMENT = 'event';
 export const META_FIELDS = ['valid', 'nulls', 'quality', 'read_at'] as const;
 export const READING_TAGS = ['mid', 'meter', 'terminal', 'taiqu', 'region', 'quantity'] as const;
 export const EVENT_TAGS = ['tid', 'terminal', 'taiqu', 'region', 'erc', 'mid', 'meter'] as const;
-const QUALITIES: ReadonlySet<string> = new Set<Quality>(['collected', 'recollected', 'estimated']);
-const KINDS: ReadonlySet<string> = new Set(SERIES_KINDS);
-/** Largest event time (ms) whose ns timestamp fits int64. */
-const MAX_EVENT_MS = 9_223_372_036_853;
 
 /** Every field name of every quantity, in catalogue order (the columns a mixed read selects). */
 export const ALL_VALUE_FIELDS: readonly string[] = [...new Set([...QUANTITIES.values()].flatMap((d) => d.fields))];
@@ -45,42 +41,7 @@ export function describeEvent(e: Pick<StoredEvent, 'terminal' | 'erc' | 'time'>)
   return `ERC${e.erc} terminal ${e.terminal} at ${t}`;
 }
 
-const isId = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
-
-/** Checks what InfluxDB could not store or what a read could not give back; throws InfluxDataError. */
-export function checkReading(r: Reading, index: number): void {
-  const bad = (reason: string): never => {
-    throw new InfluxDataError(index, reason, describeReading(r));
-  };
-  if (!isId(r.meter)) bad(`meter id ${String(r.meter)} is not a non-negative integer`);
-  if (!KINDS.has(r.kind)) bad(`unknown series kind ${JSON.stringify(r.kind)}`);
-  if (!isQuantityName(r.quantity)) bad(`unknown quantity ${JSON.stringify(r.quantity)}`);
-  if (!Number.isSafeInteger(r.time)) bad(`time ${String(r.time)} is not an integer epoch ms`);
-  if (!QUALITIES.has(r.quality)) bad(`unknown quality ${JSON.stringify(r.quality)}`);
-  if (r.readAt !== undefined && !(Number.isSafeInteger(r.readAt) && r.readAt > 0)) bad(`readAt ${String(r.readAt)} is not a positive epoch ms`);
-  const fields = quantity(r.quantity).fields;
-  if (r.values.length > fields.length) bad(`${r.values.length} values but ${r.quantity} has ${fields.length} fields (${fields.join(', ')})`);
-  r.values.forEach((v, i) => {
-    if (v !== null && !(typeof v === 'number' && Number.isFinite(v))) bad(`value ${i} (${fields[i]}) is ${String(v)}: only finite numbers or null can be stored`);
-  });
-}
-
-export function checkEvent(e: StoredEvent, index: number): string {
-  const bad = (reason: string): never => {
-    throw new InfluxDataError(index, reason, describeEvent(e));
-  };
-  if (!isId(e.terminal)) bad(`terminal id ${String(e.terminal)} is not a non-negative integer`);
-  if (e.meter !== undefined && !isId(e.meter)) bad(`meter id ${String(e.meter)} is not a non-negative integer`);
-  if (!(Number.isInteger(e.erc) && e.erc >= 0 && e.erc <= 255)) bad(`ERC ${String(e.erc)} is not 0..255`);
-  if (!(Number.isSafeInteger(e.time) && e.time >= 0 && e.time <= MAX_EVENT_MS)) bad(`time ${String(e.time)} is not an epoch ms InfluxDB can store`);
-  try {
-    return JSON.stringify(e.record);
-  } catch (err) {
-    return bad(`record is not JSON-safe: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
-/** One reading as a line (ms timestamp). Assumes checkReading passed. */
+/** One reading as a line (ms timestamp). Assumes validateReadings passed. */
 export function readingLine(r: Reading, tags: MeterTags): string {
   const fields = quantity(r.quantity).fields;
   const p = new Point(r.kind)
@@ -104,23 +65,7 @@ export function readingLine(r: Reading, tags: MeterTags): string {
   return p.toLineProtocol()!;
 }
 
-/** FNV-1a (32 bit): a stable hash for the events' sub-millisecond offset. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
-/** The event's timestamp in ns: ms × 10⁶ + (hash of meter and record) mod 10⁶. */
-export function eventTimestampNs(e: StoredEvent, recordJson: string): string {
-  const offset = fnv1a(`${e.meter ?? ''}|${recordJson}`) % 1_000_000;
-  return (BigInt(e.time) * 1_000_000n + BigInt(offset)).toString();
-}
-
-/** One event as a line (ns timestamp). Assumes checkEvent passed (it gives `recordJson`). */
+/** One event as a line (ms timestamp). Assumes validateEvents passed; `recordJson` is JSON.stringify(record). */
 export function eventLine(e: StoredEvent, recordJson: string, terminal: TerminalTags, meter: MeterTags | undefined): string {
   const p = new Point(EVENT_MEASUREMENT)
     .tag('tid', String(e.terminal))
@@ -132,7 +77,7 @@ export function eventLine(e: StoredEvent, recordJson: string, terminal: Terminal
     p.tag('mid', String(e.meter));
     if (meter) p.tag('meter', meter.meter);
   }
-  p.booleanField('important', e.important).stringField('record', recordJson).timestamp(eventTimestampNs(e, recordJson));
+  p.booleanField('important', e.important).stringField('record', recordJson).timestamp(e.time);
   return p.toLineProtocol()!;
 }
 

@@ -27,7 +27,7 @@ describe('scheduler configuration', () => {
     bad.tasks.curve!.densityMinutes = 10;
     bad.tasks.clock!.thresholdS = 0;
     (bad as Record<string, unknown>).batch = { pnPerUnit: 9, maxPointsPerRequest: 64, maxRequestBytes: 20000 };
-    bad.profiles = [{ match: { region: '11' }, tasks: { curve: { targets: 'some', offsetMinutes: 3 } } }];
+    bad.profiles = [{ match: { region: '11' }, tasks: { curve: { targets: 'some', offsetMinutes: 3 } } }, { batch: { pnPerUnit: 0 } }];
     bad.extra = 1;
     expect(problems(bad).sort()).toEqual(
       [
@@ -40,6 +40,8 @@ describe('scheduler configuration', () => {
         'scheduler.profiles[0].tasks.curve.offsetMinutes: unknown setting (known: enabled, fns, densityMinutes, targets)',
         'scheduler.profiles[0].tasks.curve.targets: expected one of all, key, got "some"',
         'scheduler.extra: unknown setting',
+        'scheduler.profiles[1].match: missing',
+        'scheduler.profiles[1].batch.pnPerUnit: expected an integer in 1..8, got 0',
       ].sort(),
     );
   });
@@ -55,13 +57,14 @@ describe('scheduler configuration', () => {
       profiles: [
         { match: { region: '1101' }, tasks: { curve: { targets: 'all' } } },
         { match: { region: '1101', protocol: 'gw376.1-2013' }, tasks: { curve: { densityMinutes: 60 }, clock: { enabled: false } } },
-        { match: { channel: 'mqtt' }, tasks: { snapshot: { enabled: false } } },
+        { match: { channel: 'mqtt' }, tasks: { snapshot: { enabled: false } }, batch: { maxRequestBytes: 255 } },
       ],
     };
     const a = settingsFor(c, { region: '1101', protocol: 'gw376.1-2009', channel: 'tcp' });
     expect([a.curve.targets, a.curve.densityMinutes, a.clock.enabled, a.snapshot.enabled]).toEqual(['all', 15, true, true]);
     const b = settingsFor(c, { region: '1101', protocol: 'gw376.1-2013', channel: 'mqtt' });
     expect([b.curve.targets, b.curve.densityMinutes, b.clock.enabled, b.snapshot.enabled]).toEqual(['all', 60, false, false]);
+    expect(b.batch).toEqual({ ...DEFAULT_SCHEDULER.batch, maxRequestBytes: 255 });
     const o = settingsFor(c, { region: '1102', protocol: 'gw376.1-2013', channel: 'tcp' });
     expect([o.curve.targets, o.curve.densityMinutes]).toEqual(['key', 15]);
   });

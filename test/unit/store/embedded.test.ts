@@ -11,6 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/archive/db.js';
 import { EmbeddedStore, STORE_FILE } from '../../../src/store/embedded/embedded-store.js';
 import { StoreClosedError, StoreSchemaError, StoreUnavailableError } from '../../../src/store/errors.js';
+import { MemoryStore } from '../../../src/store/memory.js';
+import type { Reading } from '../../../src/store/store.js';
 import { collect, cstDay, reading } from '../../helpers/store-contract.js';
 
 const H = 3_600_000;
@@ -60,6 +62,7 @@ describe('embedded store', () => {
     expect(plan(s.db, `SELECT m.value FROM json_each(?) m CROSS JOIN json_each(?) d WHERE NOT EXISTS (SELECT 1 FROM ${day} r WHERE r.meter = m.value AND r.t = d.value AND r.q = ? AND (r.f & 4) = 0)`, '[1]', '[0]', 1)).toMatch(
       /SEARCH r USING PRIMARY KEY \(t=\? AND meter=\? AND q=\?\)/,
     );
+    expect(plan(s.db, `SELECT meter FROM ${day} WHERE t = ? AND meter BETWEEN ? AND ? AND q = ? AND (f & 4) = 0`, 0, 1, 9, 1)).toMatch(/SEARCH .* USING PRIMARY KEY \(t=\? AND meter>\? AND meter<\?\)/);
     const curve = 'store_curve_202405';
     expect(plan(s.db, `SELECT * FROM ${curve} WHERE (t, meter, q) > (?, ?, ?) AND t < ? ORDER BY t, meter, q LIMIT 10`, 0, 0, 0, 1)).toMatch(/SEARCH .* USING INDEX store_curve_202405_t/);
     expect(plan(s.db, `SELECT * FROM ${curve} WHERE meter = ? AND (t, q) > (?, ?) AND t < ? ORDER BY t, q LIMIT 10`, 1, 0, 0, 1)).toMatch(/SEARCH .* USING PRIMARY KEY \(meter=\?/);
@@ -134,6 +137,35 @@ describe('embedded store', () => {
       await s.writeReadings([reading(1, 'day', 'ea_imp', cstDay(2024, 5, 2), [2])]);
     }
     expect((await collect(s.readings({ kind: 'day', from: 0, to: cstDay(2030, 1, 1) }))).map((r) => r.values[0])).toEqual([2]);
+    await s.close();
+  });
+
+  it('missing() agrees with the reference store for dense and sparse meter lists, days and curves', async () => {
+    const s = EmbeddedStore.open(':memory:');
+    const ref = new MemoryStore();
+    let seed = 7;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const days = [cstDay(2024, 5, 30), cstDay(2024, 5, 31), cstDay(2024, 6, 1)];
+    const points = Array.from({ length: 8 }, (_, k) => cstDay(2024, 6, 1) - 4 * 900_000 + k * 900_000);
+    const w: Reading[] = [];
+    for (let m = 1; m <= 3000; m++) {
+      for (const t of days) if (rnd() < 0.7) w.push(reading(m, 'day', rnd() < 0.5 ? 'ea_imp' : 'er_imp', t, rnd() < 0.2 ? [null, null] : [m, null]));
+      if (m % 3 === 0) for (const t of points) if (rnd() < 0.6) w.push(reading(m, 'curve', 'p', t, rnd() < 0.2 ? [null] : [1]));
+    }
+    await s.writeReadings(w);
+    await ref.writeReadings(w);
+    const lists = {
+      dense: Array.from({ length: 2000 }, (_, i) => 3000 - i),
+      sparse: Array.from({ length: 100 }, (_, i) => 1 + i * 29),
+      one: [17],
+      beyond: [2999, 3000, 3001, 5000],
+    };
+    for (const [name, meters] of Object.entries(lists)) {
+      for (const [kind, quantity, times] of [['day', 'ea_imp', days], ['curve', 'p', points]] as const) {
+        const q = { kind, quantity, meters, times: [...times].reverse() };
+        expect(await s.missing(q), `${name} ${kind}`).toEqual(await ref.missing(q));
+      }
+    }
     await s.close();
   });
 
