@@ -15,11 +15,17 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
   return out;
 }
 
+const BOOLEAN_TEXT = new Map<string, boolean>([
+  ['true', true], ['1', true], ['yes', true], ['on', true],
+  ['false', false], ['0', false], ['no', false], ['off', false],
+]);
+
 const camel = (s: string): string => s.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /**
  * Environment overrides: HES_METER_REPLY_TIMEOUT_MS → meter.replyTimeoutMs. A value becomes a number only
- * where the setting is numeric by default (a PW of digits stays a string); the schema validates the rest.
+ * where the setting is numeric by default (a PW of digits stays a string), a boolean only where it is
+ * boolean by default (true/false, 1/0, yes/no, on/off); the schema validates the rest and names the key.
  */
 export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, Record<string, unknown>> = {};
@@ -30,8 +36,12 @@ export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
     const section = camel(m[1]!);
     if (!(section in defaults)) continue;
     const key = camel(m[2]!);
-    const numeric = typeof defaults[section]![key] === 'number';
-    (out[section] ??= {})[key] = numeric && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+    const kind = typeof defaults[section]![key];
+    const text = value.trim();
+    let v: unknown = value;
+    if (kind === 'number' && /^-?\d+(\.\d+)?$/.test(text)) v = Number(text);
+    else if (kind === 'boolean' && BOOLEAN_TEXT.has(text.toLowerCase())) v = BOOLEAN_TEXT.get(text.toLowerCase());
+    (out[section] ??= {})[key] = v;
   }
   return out;
 }

@@ -33,9 +33,9 @@ export function runCli(bin: 'hes' | 'hes-sim', args: string[], timeoutMs = 20_00
 }
 
 /** Starts a long-running launcher and resolves once its stdout matches `ready`. */
-export function startCli(bin: 'hes' | 'hes-sim', args: string[], ready: RegExp, timeoutMs = 20_000): Promise<{ child: ChildProcess; match: RegExpMatchArray; stop(): Promise<number | null> }> {
+export function startCli(bin: 'hes' | 'hes-sim', args: string[], ready: RegExp, timeoutMs = 20_000, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; match: RegExpMatchArray; stop(): Promise<number | null> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', `${bin}.mjs`), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', `${bin}.mjs`), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {
@@ -66,3 +66,9 @@ export function startCli(bin: 'hes' | 'hes-sim', args: string[], ready: RegExp, 
     });
   });
 }
+
+/**
+ * Environment of a `hes serve` under test that is not about collection: the scheduler stays off, so its
+ * background reads and its 02:00 clock patrol (which may set a simulator's clock) cannot interfere.
+ */
+export const NO_SCHEDULER: NodeJS.ProcessEnv = { HES_SCHEDULER_ENABLED: 'false' };

@@ -15,7 +15,7 @@ import { TerminalSession } from '../../simulators/concentrator/session.js';
 import { realScheduler, type Scheduler } from '../../simulators/concentrator/scheduler.js';
 import { writeArchive } from '../../simulators/fleet/archive-writer.js';
 import type { ArchiveSyncResult } from '../../src/service/api.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { runCli, startCli, NO_SCHEDULER } from '../helpers/cli.js';
 
 const KEY = '1101-00001';
 const ID = { a1: '1101', a2: 1 };
@@ -61,7 +61,7 @@ beforeAll(async () => {
   const imp = await runCli('hes', ['archive', 'import', csvDir, '--data', dataDir], 30_000);
   expect(imp.stderr).not.toMatch(/rejected/);
   expect(imp.code).toBe(0);
-  server = await startCli('hes', ['serve', '--data', dataDir, '--terminal-port', '0', '--admin-port', '0'], /ready terminals tcp:\/\/127\.0\.0\.1:(\d+) admin (http:\/\/127\.0\.0\.1:\d+)/, 30_000);
+  server = await startCli('hes', ['serve', '--data', dataDir, '--terminal-port', '0', '--admin-port', '0'], /ready terminals tcp:\/\/127\.0\.0\.1:(\d+) admin (http:\/\/127\.0\.0\.1:\d+)/, 30_000, NO_SCHEDULER);
   url = server.match[2]!;
   session = new TerminalSession({
     device,

@@ -17,7 +17,7 @@ import { TerminalSession } from '../../simulators/concentrator/session.js';
 import { realScheduler, type Scheduler } from '../../simulators/concentrator/scheduler.js';
 import { writeArchive } from '../../simulators/fleet/archive-writer.js';
 import { instantAt } from '../../simulators/model.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { runCli, startCli, NO_SCHEDULER } from '../helpers/cli.js';
 import { requireMosquitto } from '../helpers/system.js';
 
 const KEY = '1101-00001';
@@ -53,7 +53,7 @@ async function until(what: string, ok: () => Promise<boolean>, ms = 15_000): Pro
 function serveWithMqtt(mqtt: () => string) {
   const h = { url: '', broker: '', server: undefined as Awaited<ReturnType<typeof startCli>> | undefined, session: undefined as TerminalSession | undefined };
   beforeAll(async () => {
-    h.server = await startCli('hes', ['serve', '--data', dataDir, '--terminal-port', '0', '--admin-port', '0', '--mqtt', mqtt()], /admin (http:\/\/127\.0\.0\.1:\d+) mqtt (mqtt:\/\/127\.0\.0\.1:\d+)/, 30_000);
+    h.server = await startCli('hes', ['serve', '--data', dataDir, '--terminal-port', '0', '--admin-port', '0', '--mqtt', mqtt()], /admin (http:\/\/127\.0\.0\.1:\d+) mqtt (mqtt:\/\/127\.0\.0\.1:\d+)/, 30_000, NO_SCHEDULER);
     h.url = h.server.match[1]!;
     h.broker = h.server.match[2]!;
     h.session = new TerminalSession({

@@ -33,6 +33,13 @@ describe('configuration', () => {
     expect(c.fep.port).toBe(9400);
   });
 
+  it('a boolean setting takes true/false, 1/0, yes/no, on/off from the environment; other text is refused by name', () => {
+    expect(loadConfig({ env: { HES_SCHEDULER_ENABLED: 'false' } }).scheduler.enabled).toBe(false);
+    expect(loadConfig({ env: { HES_SCHEDULER_ENABLED: 'Off' } }).scheduler.enabled).toBe(false);
+    expect(loadConfig({ env: { HES_SCHEDULER_ENABLED: '1' } }).scheduler.enabled).toBe(true);
+    expect(() => loadConfig({ env: { HES_SCHEDULER_ENABLED: 'maybe' } })).toThrow(/scheduler\.enabled/);
+  });
+
   it('lists every problem with its path, including typos', () => {
     const f = file('bad.json', JSON.stringify({ meter: { retries: -1, replyTimeout: 5 }, demos: {} }));
     try {
