@@ -152,8 +152,12 @@ try {
     const end = await done;
     const v = he.control!.get(staged.id);
     const m = memory();
+    const res = v.results[phase] ?? [];
+    const conf = res.map((x) => x.confirmMs ?? 0).sort((x, y) => x - y);
+    const ver = res.map((x) => x.verifiedMs ?? 0).sort((x, y) => x - y);
     console.log(
-      `scheme ${phase} over ${staged.targets} terminals: ${((end - t) / 1000).toFixed(2)} s (${((staged.targets / (end - t)) * 1000).toFixed(0)} terminals/s); outcomes ${JSON.stringify(v.byOutcome)}; RSS ${(m.rss / MiB).toFixed(0)} MiB`,
+      `scheme ${phase} over ${staged.targets} terminals: ${((end - t) / 1000).toFixed(2)} s (${((staged.targets / (end - t)) * 1000).toFixed(0)} terminals/s); outcomes ${JSON.stringify(v.byOutcome)};` +
+        ` per terminal send → confirmed p50 ${ms(percentile(conf, 50))} / p99 ${ms(percentile(conf, 99))} ms, → verified p50 ${ms(percentile(ver, 50))} / p99 ${ms(percentile(ver, 99))} ms; RSS ${(m.rss / MiB).toFixed(0)} MiB`,
     );
   }
   console.log(`scheme staging (resolve ${substations.length} substations → ${staged.targets} terminals, hash, store): ${ms(stageMs)} ms`);

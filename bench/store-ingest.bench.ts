@@ -174,6 +174,9 @@ try {
     }
     await flush();
     console.log(`curve ingest: ${n} points in ${(ms / 1000).toFixed(2)} s: ${fmt((n / ms) * 1000)} readings/s = ${fmt((n / ms) * 1000 * 4)} values/s`);
+    c.db.pragma('wal_checkpoint(TRUNCATE)');
+    const perPoint = sizeOf(path.join(dir, 'c')) / n;
+    console.log(`curve size: ${perPoint.toFixed(1)} bytes per point (with the time index) → ${((perPoint * 96 * 365) / MB).toFixed(2)} MiB per meter-year of one quantity`);
     const grid = Array.from({ length: 96 }, (_, k) => DAY0 + k * 15 * 60_000);
     const meters = Array.from({ length: CURVE_METERS }, (_, i) => i + 1);
     const [g, msg] = await time(() => c.missing({ kind: 'curve', quantity: 'p', meters, times: grid }));

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Installs the Debian packages the test suite needs (socat for virtual serial ports, mosquitto for the
-// MQTT channel tests of the concentrator simulator) when missing.
+// MQTT channel tests of the concentrator simulator, influxdb for the InfluxDB store tests) when missing.
 // Non-interactive; needs root. Exits non-zero with a message naming what is missing when it cannot
 // install, so no test is skipped silently.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 const REQUIRED = [
   { command: 'socat', pkg: 'socat', why: 'virtual serial port pairs (pty) for RS-485 tests' },
   { command: 'mosquitto', pkg: 'mosquitto', why: 'external MQTT broker for the concentrator MQTT channel tests' },
+  { command: 'influxd', pkg: 'influxdb', why: 'InfluxDB 1.x server for the InfluxDB store tests (scripts/influxd.mjs starts it)' },
 ];
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

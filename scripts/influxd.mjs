@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global fetch, AbortSignal */
 // InfluxDB 1.x (Debian's `influxdb` package, 1.6.7 here) for tests, benchmarks and developers: install it
 // when missing, start `influxd` bound to 127.0.0.1 with its meta/data/wal directories in a directory of
 // ours, wait for /ping 204, stop it cleanly. No systemd: the config is `influxd config` rewritten

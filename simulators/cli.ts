@@ -137,6 +137,7 @@ interface ConcentratorCliOptions {
   seed?: string;
   state?: string;
   quiet?: boolean;
+  checkTp?: boolean;
 }
 
 interface FleetCliOptions {
@@ -151,6 +152,7 @@ interface FleetCliOptions {
   statsJson?: string;
   writeArchive?: string;
   state?: string;
+  checkTp?: boolean;
   duration?: number;
   progress: number;
   mqttConnections?: number;
@@ -193,6 +195,7 @@ function addConcentratorCommands(program: Command): void {
     .option('--meters <n>', 'meters behind the terminal, Pn 1..n', int('--meters', 0, 2040), 8)
     .option('--seed <n>', 'model seed (same seed, same values)')
     .option('--state <dir>', 'keep the terminal parameters in this directory across restarts')
+    .option('--check-tp', 'discard requests whose Tp has expired, refuse replayed PW frames, meters check 1CH deadlines (as a real terminal)')
     .option('--quiet', 'no frame log')
     .action(async (o: ConcentratorCliOptions) => {
       const given = [o.connect, o.listen, o.mqtt].filter((x) => x !== undefined).length;
@@ -207,6 +210,7 @@ function addConcentratorCommands(program: Command): void {
         meters: o.meters,
         ...(seed !== undefined ? { seed } : {}),
         ...(o.state ? { stateDir: o.state } : {}),
+        ...(o.checkTp ? { terminal: { checkTp: true } } : {}),
         observer: {
           ...(o.quiet ? {} : { frame: (dir, bytes, note) => err(frameLine(dir, bytes, note)) }),
           state: (s, d) => err(`${new Date().toTimeString().slice(0, 8)} STATE ${s}${d ? ` (${d})` : ''}`),
@@ -234,6 +238,7 @@ function addConcentratorCommands(program: Command): void {
     .option('--stats-json <file>', 'write counters and timings as JSON at exit')
     .option('--write-archive <dir>', 'write the fleet archive as CSV (docs/archive-format.md) before starting')
     .option('--state <dir>', 'keep each terminal\'s parameters in this directory across restarts')
+    .option('--check-tp', 'terminals discard stale Tp, refuse replayed PW frames; meters check 1CH deadlines')
     .option('--duration <s>', 'stop after this many seconds (default: until SIGINT/SIGTERM)', int('--duration', 1, 10_000_000))
     .option('--progress <s>', 'seconds between progress lines on stderr (0 = none)', int('--progress', 0, 3600), 5)
     .action(async (o: FleetCliOptions) => {
@@ -258,6 +263,7 @@ function addConcentratorCommands(program: Command): void {
         ...(o.writeArchive ? { archiveDir: o.writeArchive } : {}),
         ...(o.state ? { stateDir: o.state } : {}),
         ...(o.mqttConnections ? { mqttConnections: o.mqttConnections } : {}),
+        ...(o.checkTp ? { checkTp: true } : {}),
       };
       const h = await runFleet(ro);
       process.stdout.write(`hes-sim: fleet of ${o.terminals} terminals (${o.terminals * o.metersPerTerminal} meters) → ${ro.url}\n`);

@@ -247,11 +247,25 @@ export class BinaryWriter {
       throw new EncodeError(field, `${v} does not fit ${2 * n} BCD digits`);
     }
     this.ensure(n);
-    for (let i = 0; i < n; i++) {
-      const pair = v % 100;
-      this.buf[this.pos++] = (INT_TO_BCD[pair]! + this.bias) & 0xff;
-      v = (v - pair) / 100;
+    const buf = this.buf;
+    const bias = this.bias;
+    let p = this.pos;
+    if (v <= 0x7fffffff) {
+      // Up to 9 digits: int32 arithmetic (the usual case; exact like the double path below).
+      let x = v | 0;
+      for (let i = 0; i < n; i++) {
+        const q = (x / 100) | 0;
+        buf[p++] = (INT_TO_BCD[x - q * 100]! + bias) & 0xff;
+        x = q;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const pair = v % 100;
+        buf[p++] = (INT_TO_BCD[pair]! + bias) & 0xff;
+        v = (v - pair) / 100;
+      }
     }
+    this.pos = p;
     return this;
   }
 

@@ -13,7 +13,7 @@ import { BinaryReader, BinaryWriter } from '../codec/cursor.js';
 import { DataError, EncodeError, ProtocolError } from '../codec/errors.js';
 import { toHex } from '../codec/hex.js';
 import type { DataId } from './data-id.js';
-import { daOfPns, dataId, dtOfFns, groupDataIds, pnsOfDa } from './data-id.js';
+import { daOfPn, daOfPns, dataId, dtOfFn, dtOfFns, groupDataIds, pnsOfDa } from './data-id.js';
 import type { DecodeOptions, EncodeOptions, FrameHeader, Revision } from './frame.js';
 import {
   C_DIR,
@@ -399,6 +399,29 @@ export function writeUnits(w: BinaryWriter, msg: Gw376Message): void {
 }
 
 function blockId(run: KnownUnit[]): DataId {
+  // Fast path: OR the points' DA and the Fns' DT bits; anything unusual goes to the checking path.
+  let da = -1;
+  let dt = -1;
+  for (let i = 0; i < run.length; i++) {
+    const u = run[i]!;
+    const d = daOfPn(u.pn);
+    const t = dtOfFn(u.fn);
+    if (da < 0) {
+      da = d;
+      dt = t;
+    } else if (d >> 8 !== da >> 8 || d >> 8 === 0 || t >> 8 !== dt >> 8) return blockIdChecked(run);
+    else {
+      da |= d;
+      dt |= t;
+    }
+  }
+  const id = dataId(da, dt);
+  if (id.pns.length * id.fns.length === run.length) return id;
+  return blockIdChecked(run);
+}
+
+/** blockId with the grouping checks and their errors. */
+function blockIdChecked(run: KnownUnit[]): DataId {
   const pns = [...new Set(run.map((u) => u.pn))].sort((a, b) => a - b);
   const fns = [...new Set(run.map((u) => u.fn))].sort((a, b) => a - b);
   const id = dataId(daOfPns(pns), dtOfFns(fns));

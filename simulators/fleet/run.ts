@@ -25,6 +25,8 @@ export interface FleetRunOptions {
   stateDir?: string;
   progressMs?: number;
   mqttConnections?: number;
+  /** Terminals check Tp, refuse replays, meters check 1CH deadlines (TerminalOptions.checkTp). */
+  checkTp?: boolean;
   progress?: (line: string) => void;
 }
 
@@ -41,7 +43,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunHandle> {
   const seed = o.seed ?? 1;
   if (o.archiveDir) writeArchive(o.archiveDir, { a1, terminals: o.terminals, metersPerTerminal: o.metersPerTerminal, seed, endpoint: endpoint.url });
   // One options object shared by every terminal (the brain keeps it by reference).
-  const shared: TerminalOptions = { seed, meterCount: o.metersPerTerminal };
+  const shared: TerminalOptions = { seed, meterCount: o.metersPerTerminal, ...(o.checkTp ? { checkTp: true } : {}) };
   const now = Date.now();
   const fo: FleetOptions = {
     terminals: o.terminals,

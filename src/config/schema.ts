@@ -4,6 +4,7 @@
  */
 import { DEFAULT_SCHEDULER, SCHEDULER_CHECKS, type SchedulerConfig } from '../scheduler/config.js';
 import { CONTROL_CHECKS, DEFAULT_CONTROL, DEFAULT_PREPAY, PREPAY_CHECKS, type ControlConfig, type PrepayConfig } from '../control/config.js';
+import { API_CHECKS, DEFAULT_API, type ApiConfig } from '../api/config.js';
 export interface HesConfig {
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   meter: {
@@ -72,6 +73,8 @@ export interface HesConfig {
   control: ControlConfig;
   /** Head-end-side prepayment: price, alarm threshold, settlement period, trip (src/control/config.ts). */
   prepay: PrepayConfig;
+  /** Northbound HTTP API: billing, customer service, operations (src/api/config.ts). */
+  api: ApiConfig;
   demo: {
     /** Number of simulated meters on the demo bus. */
     meters: number;
@@ -108,6 +111,7 @@ export const DEFAULT_CONFIG: HesConfig = {
   scheduler: DEFAULT_SCHEDULER,
   control: DEFAULT_CONTROL,
   prepay: DEFAULT_PREPAY,
+  api: DEFAULT_API,
   demo: { meters: 3, seed: 1, intervalS: 5 },
 };
 
@@ -169,6 +173,7 @@ const SCHEMA: Record<string, Record<string, Check>> = {
   scheduler: SCHEDULER_CHECKS,
   control: CONTROL_CHECKS,
   prepay: PREPAY_CHECKS,
+  api: API_CHECKS,
   demo: { meters: int(1, 10_000), seed: int(0, 2 ** 31 - 1), intervalS: int(1, 86_400) },
 };
 

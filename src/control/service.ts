@@ -163,8 +163,22 @@ export class ControlService {
     });
   }
 
-  /** Starts the expiry sweep (every 30 s) and re-arms automatic scheme restores. */
+  /**
+   * Starts the expiry sweep (every 30 s) and re-arms automatic scheme restores. A phase a previous
+   * process left running (crash, kill) is closed as interrupted: its targets' state is unknown, so a
+   * scheme can then be restored.
+   */
   start(): void {
+    for (const st of ['executing', 'restoring'] as const) {
+      for (const r of this.store.list({ state: st, limit: 10_000 })) {
+        if (this.live.has(r.id)) continue;
+        const phase: Phase = st === 'executing' ? 'run' : 'restore';
+        const summary = { phase, progress: r.summary?.progress ?? { total: r.targets.length, sent: 0, confirmed: 0, verified: 0, failed: 0, skipped: 0, done: 0 }, skipped: [], byOutcome: {} };
+        this.store.finish(r.id, 'done', this.clock.now(), summary);
+        this.audit.append({ kind: 'summary', actor: SYSTEM_ACTOR.name, ref: `R${r.id}`, data: { ...summary, interrupted: true } }, { flush: true });
+        this.log.warn({ request: r.id, phase }, 'control phase interrupted by a restart: closed as done, outcomes unknown');
+      }
+    }
     this.sweep();
     for (const r of this.store.list({ state: 'done', schemes: true, limit: 10_000 })) this.armRestore(r);
   }

@@ -137,13 +137,14 @@ export interface Unpacked {
 
 /** Unpacks the values written by packValues at `off`. Throws RangeError on a malformed buffer. */
 export function unpackValues(buf: Buffer, off = 0): Unpacked {
-  if (off + 2 > buf.length) throw new RangeError('packed values: truncated header');
+  const len = buf.length;
+  if (off + 2 > len) throw new RangeError('packed values: truncated header');
   const head = buf[off]!;
   const n = buf[off + 1]!;
   off += 2;
-  const values = new Array<number | null>(n);
+  const values: (number | null)[] = [];
   if (head & ALL_NULL) {
-    values.fill(null);
+    for (let k = 0; k < n; k++) values.push(null);
     return { values, end: off };
   }
   let bitmap = -1;
@@ -152,35 +153,39 @@ export function unpackValues(buf: Buffer, off = 0): Unpacked {
     off += (n + 7) >> 3;
   }
   const scale = head & 0x0f;
-  if (scale !== FLOAT && scale > MAX_SCALE) throw new RangeError(`packed values: bad scale ${scale}`);
-  const p = scale === FLOAT ? 1 : POW10[scale]!;
+  if (scale === FLOAT) {
+    for (let k = 0; k < n; k++) {
+      if (bitmap >= 0 && (buf[bitmap + (k >> 3)]! & (1 << (k & 7))) !== 0) {
+        values.push(null);
+        continue;
+      }
+      if (off + 8 > len) throw new RangeError('packed values: truncated float');
+      values.push(buf.readDoubleLE(off));
+      off += 8;
+    }
+    return { values, end: off };
+  }
+  if (scale > MAX_SCALE) throw new RangeError(`packed values: bad scale ${scale}`);
+  const p = POW10[scale]!;
   for (let k = 0; k < n; k++) {
     if (bitmap >= 0 && (buf[bitmap + (k >> 3)]! & (1 << (k & 7))) !== 0) {
-      values[k] = null;
+      values.push(null);
       continue;
     }
-    if (scale === FLOAT) {
-      if (off + 8 > buf.length) throw new RangeError('packed values: truncated float');
-      values[k] = buf.readDoubleLE(off);
-      off += 8;
-      continue;
-    }
-    // LEB128, fast path while the value fits 28 bits.
-    let z = 0;
-    let shift = 0;
-    let mul = 1;
-    for (;;) {
-      if (off >= buf.length) throw new RangeError('packed values: truncated varint');
-      const b = buf[off++]!;
-      if (shift < 28) z |= (b & 0x7f) << shift;
-      else z += (b & 0x7f) * mul;
-      if (b < 0x80) break;
-      shift += 7;
-      mul = 2 ** shift;
+    // LEB128: bit operations while the value fits 28 bits, arithmetic beyond.
+    if (off >= len) throw new RangeError('packed values: truncated varint');
+    let b = buf[off++]!;
+    let z = b & 0x7f;
+    let shift = 7;
+    while (b >= 0x80) {
+      if (off >= len) throw new RangeError('packed values: truncated varint');
       if (shift > 56) throw new RangeError('packed values: varint too long');
+      b = buf[off++]!;
+      z = shift < 28 ? z | ((b & 0x7f) << shift) : z + (b & 0x7f) * 2 ** shift;
+      shift += 7;
     }
     const r = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-    values[k] = scale === 0 ? r : r / p;
+    values.push(scale === 0 ? r : r / p);
   }
   return { values, end: off };
 }

@@ -14,3 +14,6 @@ export function requireMosquitto(): void {
     throw new Error('mosquitto is missing: run `node scripts/ensure-system-tools.mjs` as root (apt-get install mosquitto) — the MQTT channel tests need an external broker');
   }
 }
+
+/** Fails (never skips) when influxd is missing (test/helpers/influxd.ts starts one). */
+export { requireInfluxd } from './influxd.js';

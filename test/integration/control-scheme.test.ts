@@ -147,6 +147,20 @@ describe('binding approvals to targets', () => {
     expect(device(0).controls.settings(Date.now(), () => undefined)).toMatchObject({ states: [{ powerControl: { period: false } }] });
   }, 60_000);
 
+  it('a scheme with an end time is restored automatically by the head-end', async () => {
+    const until = new Date(env.clock.now() + 4000).toISOString();
+    await env.api('POST', '/v1/schemes', { name: 'timed', action: 'trip', rounds: [3], lines: ['SS1101-001-L05'], until }, ALICE);
+    await env.api('POST', '/v1/schemes/timed/approve', {}, BOB);
+    await env.api('POST', '/v1/schemes/timed/run', {}, ALICE);
+    const done = await settled('timed', ['done', 'restoring', 'restored']);
+    expect(done.results.run!.every((r) => r.outcome === 'confirmed-verified')).toBe(true);
+    const r = await settled('timed', ['restored'], 30_000);
+    expect(r.results.restore).toHaveLength(20);
+    expect(device(80).controls.trippedRounds()).toEqual([]);
+    const audit = await env.api<{ kind: string; actor: string }[]>('GET', `/v1/audit?ref=R${r.id}&kind=execute`);
+    expect(audit.body.map((x) => x.actor)).toEqual(['alice', 'system']);
+  }, 60_000);
+
   it('targets edited in the database after approval: refused, nothing sent', async () => {
     const c = await env.api<RequestView>('POST', '/v1/schemes', { name: 'tampered', action: 'trip', lines: ['SS1101-001-L03'] }, ALICE);
     await env.api('POST', '/v1/schemes/tampered/approve', {}, BOB);

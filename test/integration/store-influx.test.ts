@@ -63,7 +63,7 @@ afterAll(async () => {
 // Small write requests and chunks so batch splitting and chunked reads are exercised by the suite.
 describeStoreContract('influxdb 1.x', async () => {
   const database = newDb();
-  const store = await openInfluxStore(options(database, { batchLines: 3000, readMeterChunk: 3, gapMeterChunk: 7 }));
+  const store = await openInfluxStore(options(database, { batchLines: 3000, readMeterChunk: 3, gapMeterChunk: 300 }));
   return {
     store,
     cleanup: async () => {

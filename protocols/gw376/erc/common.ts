@@ -22,4 +22,9 @@ export interface ErcDef {
   /** Fully typed body layout, or a generic `{ time, raw }` one for ERCs decoded only to code/time/raw bytes. */
   readonly node: StructNode;
   readonly typed: boolean;
+  /**
+   * Body of the record in Q/GDW 1376.1-2013 when it differs from 2009: decoded when the frame's revision
+   * is 2013 and Le equals its size; encoded when the revision is 2013 and the value has all its fields.
+   */
+  readonly node2013?: StructNode;
 }

@@ -5,6 +5,8 @@
  * decode to `{ time, raw }` (event time plus the rest as hex). A record whose Le does not match its
  * typed layout (vendor extension, 2013 variant) or whose code is unknown (e.g. vendor ERC52) decodes
  * to `data: null` with the whole body in `raw` — never an error, since Le delimits it.
+ * ERCs whose body changed in 1376.1-2013 carry a second layout (`node2013`, so far ERC14 with its
+ * attribute byte), used for frames decoded or encoded as revision 2013.
  */
 import { BinaryReader } from '../../codec/cursor.js';
 import type { BinaryWriter } from '../../codec/cursor.js';
@@ -50,7 +52,8 @@ export interface ErcTypes {
   11: ValueOf<typeof X.ERC11>;
   12: ValueOf<typeof M.ERC12>;
   13: ValueOf<typeof M.ERC13>;
-  14: ValueOf<typeof T.ERC14>;
+  /** 2009 body, or the 2013 one with its attribute byte (decoded only in revision-2013 frames). */
+  14: ValueOf<typeof T.ERC14> | ValueOf<typeof T.ERC14_2013>;
   17: ValueOf<typeof X.ERC17>;
   19: ValueOf<typeof C.ERC19>;
   20: ValueOf<typeof T.ERC20>;
@@ -84,11 +87,27 @@ export function isErc<K extends keyof ErcTypes>(rec: ErcRecord, erc: K): rec is 
 
 export interface ErcEntry extends ErcDef {
   readonly layout: CompiledLayout<Record<string, unknown>>;
+  /** The 1376.1-2013 body, when it differs (see ErcDef.node2013). */
+  readonly layout2013?: CompiledLayout<Record<string, unknown>>;
 }
 
 const ERCS = new Map<number, ErcEntry>();
 for (const d of [...TERMINAL_ERCS, ...CONTROL_ERCS, ...METER_ERCS, ...MEASUREMENT_ERCS]) {
-  ERCS.set(d.erc, { ...d, layout: compile(d.node, `ERC${d.erc}`) as CompiledLayout<Record<string, unknown>> });
+  const layout = compile(d.node, `ERC${d.erc}`) as CompiledLayout<Record<string, unknown>>;
+  const layout2013 = d.node2013 ? (compile(d.node2013, `ERC${d.erc} (2013)`) as CompiledLayout<Record<string, unknown>>) : undefined;
+  ERCS.set(d.erc, layout2013 ? { ...d, layout, layout2013 } : { ...d, layout });
+}
+
+/** The body layout of `entry` for a record of Le bytes in a frame of `revision`. */
+function layoutFor(entry: ErcEntry, le: number, revision: number): CompiledLayout<Record<string, unknown>> {
+  const alt = entry.layout2013;
+  return revision === 2013 && alt !== undefined && alt.size === le ? alt : entry.layout;
+}
+
+/** Whether `data` has every field of the 2013 body of `entry` (then it is encoded with that body in 2013). */
+function uses2013(entry: ErcEntry, data: Record<string, unknown>, revision: number): boolean {
+  const alt = entry.node2013;
+  return revision === 2013 && alt !== undefined && alt.fields.every(([k]) => k in data);
 }
 const genericLayout = compile(GENERIC_ERC, 'ERC') as CompiledLayout<Record<string, unknown>>;
 for (const [erc, name, nameZh] of GENERIC) ERCS.set(erc, { erc, name, nameZh, node: GENERIC_ERC, typed: false, layout: genericLayout });
@@ -110,10 +129,11 @@ export function decodeErcRecord(r: BinaryReader, ctx: UnitContext): ErcRecord {
   const end = start + le;
   r.pos = end;
   const entry = ERCS.get(erc);
-  if (entry && (entry.layout.size < 0 || entry.layout.size === le)) {
+  const layout = entry ? layoutFor(entry, le, ctx.revision) : undefined;
+  if (layout && (layout.size < 0 || layout.size === le)) {
     const sub = new BinaryReader(r.buf, start, end, r.bias);
     try {
-      const data = entry.layout.decode(sub, ctx);
+      const data = layout.decode(sub, ctx);
       if (sub.pos === end) return { erc, data };
     } catch {
       // falls through to raw: Le delimits the record, so a misfit body is kept rather than failing the frame
@@ -135,7 +155,8 @@ export function encodeErcRecord(w: BinaryWriter, rec: ErcRecord, ctx: UnitContex
   } else {
     const entry = ERCS.get(rec.erc);
     if (!entry) throw new EncodeError(`ERC${rec.erc}`, 'unknown ERC needs data: null and raw');
-    entry.layout.encode(w, rec.data, ctx);
+    const layout = entry.layout2013 && uses2013(entry, rec.data, ctx.revision) ? entry.layout2013 : entry.layout;
+    layout.encode(w, rec.data, ctx);
   }
   const le = w.pos - lePos - 1;
   if (le > 255) throw new EncodeError(`ERC${rec.erc}`, `body of ${le} bytes exceeds Le 255`);

@@ -53,7 +53,7 @@ export const STORE_FILE = 'store.db';
 export interface EmbeddedStoreOptions {
   logger?: Logger;
   clock?: Clock;
-  /** Readings per transaction; a larger batch is split (default 20 000). */
+  /** Readings per transaction; a larger batch is split, the event loop runs in between (default 10 000). */
   maxTransactionRows?: number;
   /** Rows per query page (default 2048). */
   pageRows?: number;
@@ -111,7 +111,7 @@ export class EmbeddedStore implements ReadingStore {
     this.db = db;
     this.log = o.logger ?? silentLogger;
     const clock = o.clock ?? realClock;
-    this.maxTx = Math.max(1, o.maxTransactionRows ?? 20_000);
+    this.maxTx = Math.max(1, o.maxTransactionRows ?? 10_000);
     this.pageRows = Math.max(16, o.pageRows ?? 2048);
     this.ownsDb = o.ownsDb ?? false;
     initSchema(db, clock.now());

@@ -7,13 +7,14 @@
  *   (/query) on every version (2.x needs a DBRP mapping of the bucket; 3.x answers InfluxQL natively).
  *   Only the 1.x paths are tested here (Debian's influxd 1.6).
  * - Writes: validated whole (../validate.ts) and tagged through the injected TagResolver before anything
- *   is sent; serialised (one write at a time, in call order, so a later rewrite always wins); sent in
- *   requests of `batchLines` lines, each retried with exponential back-off on 5xx and connection
- *   errors (retry.ts, injected clock); a 4xx is an InfluxWriteError naming the batch items concerned.
+ *   is sent; one key once per call (the later item wins); calls serialised (in call order, so a later
+ *   rewrite always wins); sent in requests of `batchLines` lines, two in flight, each retried with
+ *   exponential back-off on 5xx and connection errors (retry.ts, injected clock); a 4xx is an
+ *   InfluxWriteError naming the batch items concerned.
  * - Reads: chunked InfluxQL answers streamed row by row. Bulk scans come in the server's time order;
  *   meter-list scans are read `readMeterChunk` meters at a time and sorted (meter, time, quantity).
- * - missing(): `count(valid)` grouped by meter for one-time grids (daily, monthly); the stored times of
- *   the meters that have any point for multi-time grids (curves); `gapMeterChunk` meters per query.
+ * - missing(): the (meter, time) of the usable points in the grid's range, `gapMeterChunk` meters per
+ *   query (or one scan for very long meter lists), marked in a bitmap (see missing()).
  */
 import { realClock, type Clock } from '../../clock.js';
 import { silentLogger, type Logger } from '../../logger.js';
@@ -21,12 +22,12 @@ import { StoreClosedError, StoreInputError } from '../errors.js';
 import { QUANTITIES } from '../quantities.js';
 import type { EventQuery, Gap, GapQuery, Reading, ReadingQuery, ReadingStore, StoreHealth, StoredEvent } from '../store.js';
 import { validateEventQuery, validateEvents, validateGapQuery, validateReadingQuery, validateReadings } from '../validate.js';
-import { InfluxVersionError, InfluxWriteError } from './errors.js';
+import { InfluxVersionError, InfluxWriteError, type WriteWhere } from './errors.js';
 import { HttpStatusError, PoolClient, V2Writer, isRetryable, type Connection } from './http.js';
-import { anyOf, chunks, ident, lit, selectList, timeRange } from './influxql.js';
+import { chunks, idIn, ident, lit, selectList, timeRange } from './influxql.js';
 import { EVENT_MEASUREMENT, describeEvent, describeReading, eventLine, readingColumns, readingLine, rowToEvent, rowToReading, type Row } from './points.js';
 import { DEFAULT_RETRY, withRetry, type RetryContext, type RetryPolicy } from './retry.js';
-import type { MeterTags, TagResolver, TerminalTags } from './tags.js';
+import type { TagResolver } from './tags.js';
 
 export interface InfluxStoreOptions {
   /** e.g. http://127.0.0.1:8086 */
@@ -51,6 +52,8 @@ export interface InfluxStoreOptions {
   clock?: Clock;
   /** Lines per HTTP write request. Default 5 000. */
   batchLines?: number;
+  /** Write requests of one call in flight at once. Default 2. */
+  writeConcurrency?: number;
   retry?: Partial<RetryPolicy>;
   /** Per-request timeout (ms; idle time for streamed answers). Default 60 000. */
   requestTimeoutMs?: number;
@@ -58,6 +61,8 @@ export interface InfluxStoreOptions {
   readMeterChunk?: number;
   /** Meters per missing() query. Default 500. */
   gapMeterChunk?: number;
+  /** missing() for more meters than this scans the grid's time range once, without a meter filter. Default 5 000. */
+  gapScanAbove?: number;
 }
 
 interface Writer {
@@ -71,6 +76,28 @@ export function parseMajorVersion(version: string | undefined): number | undefin
 }
 
 const code = (r: Reading): number => QUANTITIES.get(r.quantity)!.code;
+
+/** Positions of the last item of each key, in batch order (a later item with the same key wins). */
+function lastOfEachKey<T>(batch: readonly T[], key: (x: T) => string): number[] {
+  const last = new Map<string, number>();
+  batch.forEach((x, i) => last.set(key(x), i));
+  if (last.size === batch.length) return batch.map((_, i) => i);
+  return [...last.values()].sort((a, b) => a - b);
+}
+
+/** Index of `x` in the sorted array, or -1. */
+function indexOf(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid]!;
+    if (v === x) return mid;
+    if (v < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
 
 /** Opens the store: detects the server's version, creates the 1.x database, picks the write API. */
 export async function openInfluxStore(o: InfluxStoreOptions): Promise<InfluxStore> {
@@ -116,8 +143,10 @@ export class InfluxStore implements ReadingStore {
   readonly name: string;
   private readonly log: Logger;
   private readonly batchLines: number;
+  private readonly writeConcurrency: number;
   private readonly readMeterChunk: number;
   private readonly gapMeterChunk: number;
+  private readonly gapScanAbove: number;
   private readonly tags: TagResolver;
   /** The tail of the serialised writes. */
   private tail: Promise<unknown> = Promise.resolve();
@@ -136,8 +165,10 @@ export class InfluxStore implements ReadingStore {
     this.log = retry.logger;
     this.tags = o.tags;
     this.batchLines = Math.max(1, o.batchLines ?? 5000);
+    this.writeConcurrency = Math.max(1, o.writeConcurrency ?? 2);
     this.readMeterChunk = Math.max(1, o.readMeterChunk ?? 200);
     this.gapMeterChunk = Math.max(1, o.gapMeterChunk ?? 500);
+    this.gapScanAbove = Math.max(1, o.gapScanAbove ?? 5000);
   }
 
   private checkOpen(): void {
@@ -156,20 +187,19 @@ export class InfluxStore implements ReadingStore {
     validateReadings(batch);
     if (batch.length === 0) return;
     const tags = this.tags.meters([...new Set(batch.map((r) => r.meter))]);
-    // The later of two readings with the same key wins (InfluxDB would merge their fields).
-    const last = new Map<string, number>();
-    batch.forEach((r, i) => last.set(`${r.kind}|${r.quantity}|${r.meter}|${r.time}`, i));
-    const lines: string[] = [];
-    const index: number[] = [];
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
-      const t = tags.get(r.meter);
-      if (!t) throw new StoreInputError(i, 'meter', `meter id ${r.meter} is not in the archive: no tags for InfluxDB (${describeReading(r)})`);
-      if (last.get(`${r.kind}|${r.quantity}|${r.meter}|${r.time}`) !== i) continue;
-      lines.push(readingLine(r, t));
-      index.push(i);
+      if (!tags.has(r.meter)) throw new StoreInputError(i, 'meter', `meter id ${r.meter} is not in the archive: no tags for InfluxDB (${describeReading(r)})`);
     }
-    await this.serial(() => this.send('write readings', lines, index, (i) => describeReading(batch[i]!)));
+    const index = lastOfEachKey(batch, (r) => `${r.kind}|${r.quantity}|${r.meter}|${r.time}`);
+    await this.serial(() =>
+      this.send(
+        'write readings',
+        index,
+        (i) => readingLine(batch[i]!, tags.get(batch[i]!.meter)!),
+        (i) => describeReading(batch[i]!),
+      ),
+    );
   }
 
   async writeEvents(batch: readonly StoredEvent[]): Promise<void> {
@@ -178,41 +208,64 @@ export class InfluxStore implements ReadingStore {
     if (batch.length === 0) return;
     const terminals = this.tags.terminals([...new Set(batch.map((e) => e.terminal))]);
     const meters = this.tags.meters([...new Set(batch.flatMap((e) => (e.meter === undefined ? [] : [e.meter])))]);
-    const lines: string[] = [];
+    const json: string[] = [];
     for (let i = 0; i < batch.length; i++) {
       const e = batch[i]!;
-      const t: TerminalTags | undefined = terminals.get(e.terminal);
-      if (!t) throw new StoreInputError(i, 'terminal', `terminal id ${e.terminal} is not in the archive: no tags for InfluxDB (${describeEvent(e)})`);
-      let json: string;
+      if (!terminals.has(e.terminal)) throw new StoreInputError(i, 'terminal', `terminal id ${e.terminal} is not in the archive: no tags for InfluxDB (${describeEvent(e)})`);
       try {
-        json = JSON.stringify(e.record);
+        json.push(JSON.stringify(e.record));
       } catch (err) {
         throw new StoreInputError(i, 'record', `not JSON-safe: ${err instanceof Error ? err.message : String(err)}`);
       }
-      const m: MeterTags | undefined = e.meter === undefined ? undefined : meters.get(e.meter);
-      lines.push(eventLine(e, json, t, m));
     }
-    await this.serial(() => this.send('write events', lines, lines.map((_, i) => i), (i) => describeEvent(batch[i]!)));
+    const index = lastOfEachKey(batch, (e) => `${e.terminal}|${e.erc}|${e.time}|${e.meter ?? ''}`);
+    await this.serial(() =>
+      this.send(
+        'write events',
+        index,
+        (i) => eventLine(batch[i]!, json[i]!, terminals.get(batch[i]!.terminal)!, batch[i]!.meter === undefined ? undefined : meters.get(batch[i]!.meter!)),
+        (i) => describeEvent(batch[i]!),
+      ),
+    );
   }
 
-  /** Sends lines in requests of batchLines, in order, each with retry; 4xx → InfluxWriteError. */
-  private async send(what: string, lines: readonly string[], index: readonly number[], describe: (i: number) => string): Promise<void> {
-    for (let from = 0; from < lines.length; from += this.batchLines) {
-      const part = lines.slice(from, from + this.batchLines);
-      try {
-        await withRetry(what, () => this.writer.write(part, 'ms'), this.retry);
-      } catch (err) {
-        if (!(err instanceof HttpStatusError)) throw err;
-        const where: { from: number; to: number; item?: number; description?: string } = { from: index[from]!, to: index[from + part.length - 1]! + 1 };
-        const k = part.findIndex((l) => err.serverMessage.includes(`'${l}'`));
-        if (k >= 0) {
-          where.item = index[from + k]!;
-          where.description = describe(where.item);
-        }
-        const e = new InfluxWriteError(err.status, err.serverMessage, where);
-        this.log.error({ status: err.status, where, err: err.serverMessage }, 'InfluxDB refused a write');
-        throw e;
+  /**
+   * Sends the items `index` (batch positions, one key each) as lines in requests of batchLines, up to
+   * `writeConcurrency` requests in flight (the next request's lines are built while one is on the wire;
+   * keys are unique within a call, so their order does not matter), each retried on 5xx/connection
+   * errors. A 4xx becomes an InfluxWriteError naming the items of that request.
+   */
+  private async send(what: string, index: readonly number[], line: (i: number) => string, describe: (i: number) => string): Promise<void> {
+    const inflight = new Set<Promise<void>>();
+    let failure: unknown;
+    for (let from = 0; from < index.length && failure === undefined; from += this.batchLines) {
+      const items = index.slice(from, from + this.batchLines);
+      const lines = items.map(line);
+      const p: Promise<void> = this.sendPart(what, items, lines, describe)
+        .catch((err: unknown) => {
+          failure ??= err;
+        })
+        .finally(() => inflight.delete(p));
+      inflight.add(p);
+      if (inflight.size >= this.writeConcurrency) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+    if (failure !== undefined) throw failure;
+  }
+
+  private async sendPart(what: string, items: readonly number[], lines: readonly string[], describe: (i: number) => string): Promise<void> {
+    try {
+      await withRetry(what, () => this.writer.write(lines, 'ms'), this.retry);
+    } catch (err) {
+      if (!(err instanceof HttpStatusError)) throw err;
+      const where: WriteWhere = { from: items[0]!, to: items[items.length - 1]! + 1 };
+      const k = lines.findIndex((l) => err.serverMessage.includes(`'${l}'`));
+      if (k >= 0) {
+        where.item = items[k]!;
+        where.description = describe(where.item);
       }
+      this.log.error({ status: err.status, where, err: err.serverMessage }, 'InfluxDB refused a write');
+      throw new InfluxWriteError(err.status, err.serverMessage, where);
     }
   }
 
@@ -236,7 +289,7 @@ export class InfluxStore implements ReadingStore {
     const ids = [...new Set(q.meters)].sort((a, b) => a - b);
     for (const part of chunks(ids, this.readMeterChunk)) {
       const got: { r: Reading; row: Row }[] = [];
-      for await (const row of this.stream(`${base} AND ${anyOf('mid', part)}`)) got.push({ r: rowToReading(q.kind, row), row });
+      for await (const row of this.stream(`${base} AND ${idIn('mid', part)}`)) got.push({ r: rowToReading(q.kind, row), row });
       got.sort((a, b) => a.r.meter - b.r.meter || a.r.time - b.r.time || code(a.r) - code(b.r));
       yield* this.dedupe(got);
     }
@@ -265,13 +318,19 @@ export class InfluxStore implements ReadingStore {
     validateEventQuery(q);
     if (q.from >= q.to || q.terminals?.length === 0 || q.meters?.length === 0 || q.erc?.length === 0) return;
     const where = [timeRange(q.from, q.to)];
-    if (q.terminals) where.push(anyOf('tid', [...new Set(q.terminals)]));
-    if (q.meters) where.push(anyOf('mid', [...new Set(q.meters)]));
-    if (q.erc) where.push(anyOf('erc', [...new Set(q.erc)]));
+    if (q.terminals) where.push(idIn('tid', [...new Set(q.terminals)]));
+    if (q.meters) where.push(idIn('mid', [...new Set(q.meters)]));
+    if (q.erc) where.push(idIn('erc', [...new Set(q.erc)]));
     const statement = `SELECT ${selectList(['tid', 'mid', 'erc', 'important', 'record'])} FROM ${ident(EVENT_MEASUREMENT)} WHERE ${where.join(' AND ')}`;
     for await (const row of this.stream(statement)) yield rowToEvent(row);
   }
 
+  /**
+   * Gaps of the grid: one streamed query per `gapMeterChunk` meters (or one scan of the time range for
+   * more than `gapScanAbove` meters) returning the (meter, time) of every usable point (`valid` > 0);
+   * presence is marked in a meters × times bitmap. The raw rows are smaller than a `count()` grouped by
+   * meter (one JSON series per meter) and exact for any grid (InfluxQL cannot OR time conditions).
+   */
   async missing(q: GapQuery): Promise<Gap[]> {
     this.checkOpen();
     validateGapQuery(q);
@@ -280,23 +339,21 @@ export class InfluxStore implements ReadingStore {
     if (meters.length === 0 || times.length === 0) return [];
     const from = times[0]!;
     const to = times[times.length - 1]!;
-    const base = `FROM ${ident(q.kind)} WHERE ${ident('quantity')} = ${lit(q.quantity)} AND ${ident('valid')} > 0 AND ${
+    const timeIndex = new Map(times.map((t, i) => [t, i]));
+    const present = new Uint8Array(meters.length * times.length);
+    const base = `SELECT ${selectList(['valid', 'mid'])} FROM ${ident(q.kind)} WHERE ${ident('quantity')} = ${lit(q.quantity)} AND ${ident('valid')} > 0 AND ${
       times.length === 1 ? `time = ${from}ms` : `time >= ${from}ms AND time <= ${to}ms`
     }`;
-    const gaps: Gap[] = [];
-    for (const part of chunks(meters, this.gapMeterChunk)) {
-      // Which meters have any usable point in the range (one row per meter).
-      const counted = await withRetry('missing', () => this.pool.query(`SELECT count(${ident('valid')}) ${base} AND ${anyOf('mid', part)} GROUP BY ${ident('mid')}`), this.retry);
-      const some = new Set(counted.map((s) => Number(s.tags?.mid)));
-      const present = new Set<string>();
-      const withData = part.filter((m) => some.has(m));
-      if (times.length === 1) for (const m of withData) present.add(`${m}|${from}`);
-      else if (withData.length > 0) {
-        // Multi-time grids: exactly which grid times those meters have (InfluxQL cannot OR times).
-        for await (const row of this.stream(`SELECT ${selectList(['valid', 'mid'])} ${base} AND ${anyOf('mid', withData)}`)) present.add(`${String(row.get('mid'))}|${String(row.get('time'))}`);
+    const statements = meters.length > this.gapScanAbove ? [base] : chunks(meters, this.gapMeterChunk).map((part) => `${base} AND ${idIn('mid', part)}`);
+    for (const statement of statements) {
+      for await (const row of this.stream(statement)) {
+        const t = timeIndex.get(Number(row.get('time')));
+        const m = t === undefined ? -1 : indexOf(meters, Number(row.get('mid')));
+        if (m >= 0) present[m * times.length + t!] = 1;
       }
-      for (const m of part) for (const t of times) if (!present.has(`${m}|${t}`)) gaps.push({ meter: m, time: t });
     }
+    const gaps: Gap[] = [];
+    for (let m = 0; m < meters.length; m++) for (let t = 0; t < times.length; t++) if (!present[m * times.length + t]) gaps.push({ meter: meters[m]!, time: times[t]! });
     return gaps;
   }
 

@@ -4,7 +4,8 @@ import { AFN0E_FNS } from '../../../protocols/gw376/afn/afn0e-events.js';
 import { BinaryReader, BinaryWriter } from '../../../protocols/codec/cursor.js';
 import { allErcs, decodeErcRecord, encodeErcRecord, isErc } from '../../../protocols/gw376/erc/registry.js';
 import { decodeMessage, encodeMessage } from '../../../protocols/gw376/message.js';
-import { checkAllRoundTrip, firstData, genErcRecord, vectorsOf } from './formats-arb.js';
+import { ERC14_2013 } from '../../../protocols/gw376/erc/terminal.js';
+import { checkAllRoundTrip, firstData, genErcRecord, genNode, vectorsOf } from './formats-arb.js';
 
 const ctx = { afn: 0x0e, fn: 1, pn: 0, dir: 'up' as const, revision: 2009 as const };
 const rec = (hex: string) => decodeErcRecord(new BinaryReader(Buffer.from(hex.replace(/\s+/g, ''), 'hex')), ctx);
@@ -42,6 +43,40 @@ describe('AFN0E events and the ERC registry', () => {
       expect(r9.data.ia).toBe(0.1);
       expect(r9.data.activeEnergy).toBe(100);
     }
+  });
+
+  it('ERC14 in 1376.1-2013 (Le 11, attribute byte): typed in revision 2013, raw in 2009', () => {
+    const hex = '0E0B 3010160114 4511160114 03'.replace(/\s+/g, '');
+    const ctx13 = { ...ctx, revision: 2013 as const };
+    const r13 = decodeErcRecord(new BinaryReader(Buffer.from(hex, 'hex')), ctx13);
+    expect(r13).toEqual({
+      erc: 14,
+      data: { powerOff: { year: 2014, month: 1, day: 16, hour: 10, minute: 30 }, powerOn: { year: 2014, month: 1, day: 16, hour: 11, minute: 45 }, attribute: 3 },
+    });
+    const w = new BinaryWriter();
+    encodeErcRecord(w, r13, ctx13);
+    expect(w.finish().toString('hex').toUpperCase()).toBe(hex);
+    expect(rec(hex)).toEqual({ erc: 14, data: null, raw: '3010160114451116011403' });
+    // a 2009-shaped record (Le 10) still decodes in a 2013 frame
+    const r = decodeErcRecord(new BinaryReader(Buffer.from('0E0A3010160114EEEEEEEEEE', 'hex')), ctx13);
+    expect(isErc(r, 14) && r.data.powerOn).toBeNull();
+  });
+
+  it('property: ERC14 2013 records round-trip in revision 2013', () => {
+    const ctx13 = { ...ctx, revision: 2013 as const };
+    fc.assert(
+      fc.property(fc.gen(), (g) => {
+        const r = { erc: 14, data: genNode(g, ERC14_2013) as Record<string, unknown> };
+        const w = new BinaryWriter();
+        encodeErcRecord(w, r, ctx13);
+        const b = Buffer.from(w.finish());
+        expect(b[1]).toBe(11);
+        const rd = new BinaryReader(b);
+        expect(decodeErcRecord(rd, ctx13)).toEqual(r);
+        expect(rd.pos).toBe(b.length);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('unknown or misfit records are kept raw (vendor ERC52 capture)', () => {

@@ -136,6 +136,7 @@ const ARBS: Record<string, fc.Arbitrary<unknown>> = {
   '2/3': fc.constant(undefined),
   '3/*': bytes(0, 40),
   '6/*': bytes(0, 40),
+  '9/*': bytes(0, 40),
   '9/1': fc.record({ vendor: ascii(4), deviceNumber: ascii(8), softwareVersion: ascii(4), softwareDate: ymd, capacityCode: ascii(11), protocolVersion: ascii(4), hardwareVersion: ascii(4), hardwareDate: ymd }),
   '16/1/down': fc.record({ port: fc.integer({ min: 0, max: 255 }), control: serial, frameTimeout: fc.record({ value: fc.integer({ min: 0, max: 127 }), unit: fc.constantFrom('s' as const, '10ms' as const) }), byteTimeout10ms: fc.integer({ min: 0, max: 255 }), content: bytes(0, 60) }),
   '16/1/up': fc.record({ port: fc.integer({ min: 0, max: 255 }), content: bytes(0, 60) }),
@@ -191,6 +192,15 @@ describe('property: every registered Fn of the link-layer AFNs round-trips', () 
       });
     }
   }
+  it('AFN09 F2–F8: requests are DA/DT only, replies keep their payload raw (no layout in the digest)', () => {
+    const req = decodeMessage(encodeFrame({ dir: 'down', prm: true, func: 11, a1: '0171', a2: 1, afn: 0x09, seq: 2 }, Buffer.from('0000FE00', 'hex')));
+    expect(req.units).toEqual([2, 3, 4, 5, 6, 7, 8].map((fn) => ({ pn: 0, fn, block: 0 })));
+    const payload = Buffer.from('0102030405060708', 'hex');
+    const reply = decodeMessage(encodeFrame({ dir: 'up', prm: false, func: 8, a1: '0171', a2: 1, afn: 0x09, seq: 2 }, Buffer.concat([Buffer.from('00008000', 'hex'), payload])));
+    expect(known(reply).fn).toBe(8);
+    expect((known(reply).data as Buffer).equals(payload)).toBe(true);
+    expect(encodeMessage(reply).equals(encodeMessage({ ...reply, units: [{ pn: 0, fn: 8, data: payload }] }))).toBe(true);
+  });
   it('AFN02 F3 heartbeat carries the clock in revision 2013 only', () => {
     const clock = { year: 2024, month: 11, day: 23, hour: 8, minute: 1, second: 2, weekday: 6 };
     const wire = encodeMessage({ dir: 'up', prm: true, func: 9, a1: '0171', a2: 1, afn: 2, seq: 1, con: true, revision: 2013, units: [{ pn: 0, fn: 3, data: { clock } }] });
