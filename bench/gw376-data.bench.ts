@@ -3,7 +3,7 @@
  * message layer (`decodeMessage` / `encodeMessage`, every value converted): decode of AFN0C F25 replies,
  * AFN0D F1 replies, AFN04 F10 frames (one and two meter records), AFN0D F161 replies for 8 Pn (M = 4)
  * and a ~0.9 KB AFN0D F81 curve reply (Pn 1–3 × 96 points of A.9, one DA/DT); encode of AFN0D F161
- * requests for 8 Pn and of the curve reply. The `unit …` cases time the generated layouts alone (no
+ * requests and replies for 8 Pn (the reply is what a simulated terminal sends) and of the curve reply. The `unit …` cases time the generated layouts alone (no
  * frame/message layer). Each case runs ≥ 1.5 s after warm-up (bench/harness.ts) and prints
  * `name: N ops/s`.
  */
@@ -136,5 +136,6 @@ bench('AFN04 F10 frame decode (2 meters)', () => decodeMessage(frame04x2));
 bench('AFN0D F161 reply decode (8 Pn)', () => decodeMessage(frame161Reply));
 bench(`AFN0D F81 curve reply decode (${frameCurve.length} B, 3 Pn x 96 points)`, () => decodeMessage(frameCurve));
 bench('AFN0D F161 request encode (8 Pn)', () => encodeMessage(msg161));
+bench('AFN0D F161 reply encode (8 Pn)', () => encodeMessage(msg161Reply));
 const decodedCurve = decodeMessage(frameCurve);
 bench(`AFN0D F81 curve reply encode (${frameCurve.length} B, 3 Pn x 96 points)`, () => encodeMessage(decodedCurve));

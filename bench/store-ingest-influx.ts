@@ -49,6 +49,16 @@ function du(dir: string): number {
   return n;
 }
 
+/** CPU seconds (user + system) of a process from /proc (clock ticks of 1/100 s). */
+const cpuOf = (pid: number): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+const ownCpu = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
 const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 const peakOf = (pid: number): number => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 
@@ -67,6 +77,7 @@ export async function influxIngestBench(o: InfluxBenchOptions): Promise<void> {
       const batches = o.dayBatches(d, o.meters);
       let n = 0;
       let v = 0;
+      const cpu0 = [ownCpu(), cpuOf(influxd.pid)];
       const t = performance.now();
       for (const b of batches) {
         await store.writeReadings(b);
@@ -74,7 +85,8 @@ export async function influxIngestBench(o: InfluxBenchOptions): Promise<void> {
         v += values(b);
       }
       const s = (performance.now() - t) / 1000;
-      console.log(`influxdb day ${d + 1}${d === 0 ? ' (creates the series)' : ''}: ${n} readings in ${s.toFixed(2)} s: ${fmt(n / s)} readings/s = ${fmt(v / s)} values/s; load ${load()}`);
+      const cpu = `CPU: bench ${(ownCpu() - cpu0[0]!).toFixed(1)} s, influxd ${(cpuOf(influxd.pid) - cpu0[1]!).toFixed(1)} s`;
+      console.log(`influxdb day ${d + 1}${d === 0 ? ' (creates the series)' : ''}: ${n} readings in ${s.toFixed(2)} s: ${fmt(n / s)} readings/s = ${fmt(v / s)} values/s (${cpu}); load ${load()}`);
     }
     const day = o.day0 + (o.days - 1) * DAY;
     const [n1, ms1] = await timed(async () => {
@@ -100,6 +112,7 @@ export async function influxIngestBench(o: InfluxBenchOptions): Promise<void> {
     let v = 0;
     let ms = 0;
     let batch: Reading[] = [];
+    const cpu0 = [ownCpu(), cpuOf(influxd.pid)];
     const flush = async (): Promise<void> => {
       const t = performance.now();
       await store.writeReadings(batch);
@@ -113,7 +126,9 @@ export async function influxIngestBench(o: InfluxBenchOptions): Promise<void> {
       if (batch.length >= 10_000) await flush();
     }
     await flush();
-    console.log(`influxdb curve ingest: ${n} points in ${(ms / 1000).toFixed(2)} s: ${fmt((n / ms) * 1000)} readings/s = ${fmt((v / ms) * 1000)} values/s`);
+    console.log(
+      `influxdb curve ingest: ${n} points in ${(ms / 1000).toFixed(2)} s: ${fmt((n / ms) * 1000)} readings/s = ${fmt((v / ms) * 1000)} values/s (CPU: bench ${(ownCpu() - cpu0[0]!).toFixed(1)} s, influxd ${(cpuOf(influxd.pid) - cpu0[1]!).toFixed(1)} s)`,
+    );
     const grid = Array.from({ length: 96 }, (_, k) => o.day0 + k * 15 * 60_000);
     const [g3, ms5] = await timed(() => store.missing({ kind: 'curve', quantity: 'p', meters: Array.from({ length: o.curveMeters }, (_, i) => i + 1), times: grid }));
     console.log(`influxdb missing(): ${o.curveMeters} meters × 96 curve points, ${g3.length} gaps, ${ms5.toFixed(0)} ms`);

@@ -11,6 +11,9 @@
  * days (on Y meters × 365 days, default 2 000), one meter's day of curve, missing() over 3 000 meters ×
  * 96 points. Sizes: bytes per stored reading and per meter-year.
  *
+ * Then the same daily workload and curves into InfluxDB 1.6 on loopback (bench/store-ingest-influx.ts;
+ * STORE_BENCH_INFLUX=0 skips it).
+ *
  * Run: npx tsx bench/store-ingest.bench.ts [meters=200000] [days=3] [yearMeters=2000]
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -20,6 +23,7 @@ import { EmbeddedStore } from '../src/store/embedded/embedded-store.js';
 import { SpooledStore } from '../src/store/spool.js';
 import type { Reading, ReadingStore } from '../src/store/store.js';
 import { fmt, header } from './harness.js';
+import { influxIngestBench } from './store-ingest-influx.js';
 
 const METERS = Number(process.argv[2] ?? 200_000);
 const DAYS = Number(process.argv[3] ?? 3);
@@ -204,6 +208,10 @@ try {
   }
   await y.close();
   console.log(`RSS ${(process.memoryUsage().rss / MB).toFixed(0)} MB; load ${load()}`);
+
+  // 6. The same daily workload and curves into InfluxDB 1.6 on loopback (bench/store-ingest-influx.ts);
+  //    STORE_BENCH_INFLUX=0 skips it.
+  if (process.env.STORE_BENCH_INFLUX !== '0') await influxIngestBench({ meters: METERS, days: DAYS, day0: DAY0, dayBatches, curveMeters: CURVE_METERS });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -70,19 +70,63 @@ export const CH: Record<Channel, number> = Object.fromEntries(CHANNELS.map((c, i
 /** Accumulated energy: [channel][tariff 0..3] in integer Wh (varh, VAh). */
 export type EnergyWh = number[][];
 
-export interface Profile {
-  readonly key: string;
-  readonly scale: number;
-  readonly pvPeakW: number;
-  readonly tanPhi: number;
-  readonly phaseWeights: readonly [number, number, number];
-  /** Per-phase voltage offsets in 0.1 V. */
-  readonly voltageOffsets: readonly [number, number, number];
-  readonly initialWh: EnergyWh;
-  /** Per weekday: totals of each channel × tariff over a whole day. */
-  readonly dayTotals: readonly EnergyWh[];
-  readonly weekTotal: EnergyWh;
+// ── implementation notes (speed; the values are those of the formula above, bit for bit) ─────────
+// Energy is kept flat: index c·4 + k (channel c, tariff k), 32 numbers. Every term is an integer Wh,
+// so sums may be regrouped freely (exact below 2^53). WEEK has three distinct values, so a week has
+// three day types and a day boundary costs initial + Σ count × dayTypeTotal. Totals are computed per
+// channel group on first use (F161 needs forward active only, no reactive or apparent step values).
+
+/** Channel groups computed together: active (0, 1), reactive (2..5), apparent (6, 7). */
+const G_ACTIVE = 1;
+const G_REACTIVE = 2;
+const G_APPARENT = 4;
+const G_ALL = 7;
+const GROUP_OF_CHANNEL = [G_ACTIVE, G_ACTIVE, G_REACTIVE, G_REACTIVE, G_REACTIVE, G_REACTIVE, G_APPARENT, G_APPARENT] as const;
+const NK = 4;
+const NFLAT = 8 * NK;
+
+/** Day type of each weekday: index of its WEEK value among the distinct ones. */
+const DAY_TYPE_WEEK: readonly number[] = [...new Set(WEEK)];
+const DAY_TYPE: readonly number[] = WEEK.map((w) => DAY_TYPE_WEEK.indexOf(w));
+const NTYPES = DAY_TYPE_WEEK.length;
+/** Days of each type in a week, and in the first r days counted from the epoch's weekday (r = 0..6). */
+const TYPE_PER_WEEK: readonly number[] = DAY_TYPE_WEEK.map((_, ty) => DAY_TYPE.filter((x) => x === ty).length);
+const TYPE_BEFORE: readonly (readonly number[])[] = Array.from({ length: 7 }, (_, r) =>
+  DAY_TYPE_WEEK.map((_, ty) => Array.from({ length: r }, (__, i) => DAY_TYPE[(EPOCH_DOW + i) % 7]!).filter((x) => x === ty).length),
+);
+
+/** The derived parameters of one id (profileFor). Fields below `initial` are internal to this module. */
+export class Profile {
+  /** Initial registers, flat (c·4 + k). */
+  readonly initial: readonly number[];
+  /** scale · WEEK of each day type (the same product, hence the same floats, as scale · WEEK[dow]). */
+  readonly dayScale: readonly number[];
+  /** Whole-day totals per day type, flat (type·32 + c·4 + k); groups filled on first use. */
+  totals: Float64Array | null = null;
+  totalsDone = 0;
+
+  constructor(
+    readonly key: string,
+    readonly scale: number,
+    readonly pvPeakW: number,
+    readonly tanPhi: number,
+    readonly phaseWeights: readonly [number, number, number],
+    /** Per-phase voltage offsets in 0.1 V. */
+    readonly voltageOffsets: readonly [number, number, number],
+    initial: readonly number[],
+  ) {
+    this.initial = initial;
+    this.dayScale = DAY_TYPE_WEEK.map((w) => scale * w);
+  }
+
+  /** The initial registers [channel][tariff] (a copy). */
+  get initialWh(): EnergyWh {
+    return nested(this.initial, 0);
+  }
 }
+
+const nested = (flat: ArrayLike<number>, off: number): EnergyWh =>
+  Array.from({ length: NCH }, (_, c) => [flat[off + c * NK]!, flat[off + c * NK + 1]!, flat[off + c * NK + 2]!, flat[off + c * NK + 3]!]);
 
 // ── hashing ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -125,7 +169,8 @@ export const BASE_SHAPE: readonly number[] = Array.from({ length: STEPS_PER_DAY 
 
 export const tariffOfStep = (s: number): number => TARIFF_BY_HOUR[Math.floor(s / 4)]!;
 
-const zeros = (): EnergyWh => Array.from({ length: NCH }, () => [0, 0, 0, 0]);
+/** max(0, sin(π(h − 6)/12)) per step, h = (s + 0.5)/4: the PV shape, computed once. */
+const PV_SHAPE: readonly number[] = Array.from({ length: STEPS_PER_DAY }, (_, s) => Math.max(0, Math.sin((Math.PI * ((s + 0.5) / 4 - 6)) / 12)));
 
 /** Net energy of step `s` on weekday `dow`, integer Wh (negative = export). */
 export function stepNetWh(p: Profile, dow: number, s: number): number {
@@ -134,98 +179,139 @@ export function stepNetWh(p: Profile, dow: number, s: number): number {
   return Math.round((load - pv) / 4);
 }
 
-/** max(0, sin(π(h − 6)/12)) per step, h = (s + 0.5)/4: the PV shape, computed once. */
-const PV_SHAPE: readonly number[] = Array.from({ length: STEPS_PER_DAY }, (_, s) => Math.max(0, Math.sin((Math.PI * ((s + 0.5) / 4 - 6)) / 12)));
+// Typed copies of the step tables for the hot loops (same doubles).
+const BASE_F = Float64Array.from(BASE_SHAPE);
+const PV_F = Float64Array.from(PV_SHAPE);
+/** Tariff index 0..3 of each step. */
+const TARIFF_INDEX = Int32Array.from({ length: STEPS_PER_DAY }, (_, s) => TARIFF_BY_HOUR[Math.floor(s / 4)]! - 1);
 
-/** Adds step (dow, s) × `fraction` (a whole step when omitted) into `acc`. */
-// Hot: 672 calls per profile. sqrt of an integer sum of squares is never within an ulp of x.5, so
-// Math.sqrt rounds exactly like Math.hypot here.
-function addStep(p: Profile, acc: EnergyWh, dow: number, s: number, elapsedMs = STEP_MS): void {
-  const e = stepNetWh(p, dow, s);
-  if (e === 0) return;
-  const k = TARIFF_INDEX[s]!;
-  const whole = elapsedMs === STEP_MS;
-  if (e > 0) {
-    const q = k === 3 ? Math.round(e * 0.2) : Math.round(e * p.tanPhi);
-    const a = Math.round(Math.sqrt(e * e + q * q));
-    acc[C_FORWARDACTIVE]![k]! += whole ? e : Math.floor((e * elapsedMs) / STEP_MS);
-    acc[k === 3 ? C_Q4 : C_Q1]![k]! += whole ? q : Math.floor((q * elapsedMs) / STEP_MS);
-    acc[C_FORWARDAPPARENT]![k]! += whole ? a : Math.floor((a * elapsedMs) / STEP_MS);
-  } else {
-    const q = Math.round(-e * 0.1);
-    const a = Math.round(Math.sqrt(e * e + q * q));
-    acc[C_REVERSEACTIVE]![k]! += whole ? -e : Math.floor((-e * elapsedMs) / STEP_MS);
-    acc[C_Q2]![k]! += whole ? q : Math.floor((q * elapsedMs) / STEP_MS);
-    acc[C_REVERSEAPPARENT]![k]! += whole ? a : Math.floor((a * elapsedMs) / STEP_MS);
+// Flat offsets (c·4) of the channels, CHANNELS order.
+const O_FWD = 0;
+const O_REV = 4;
+const O_Q1 = 8;
+const O_Q2 = 12;
+const O_Q4 = 20;
+const O_FWD_APP = 24;
+const O_REV_APP = 28;
+
+/**
+ * Adds whole steps [s0, s1) of a day with scale·WEEK = `ds` into `acc` at `off`, groups in `mask` only.
+ * Hot: up to 3 × 96 steps per profile. sqrt of an integer sum of squares is never within an ulp of x.5,
+ * so Math.sqrt rounds exactly like Math.hypot here.
+ */
+function addSteps(p: Profile, ds: number, s0: number, s1: number, acc: Float64Array, off: number, mask: number): void {
+  const pv = p.pvPeakW;
+  const tan = p.tanPhi;
+  const reactive = (mask & G_REACTIVE) !== 0;
+  const apparent = (mask & G_APPARENT) !== 0;
+  const active = (mask & G_ACTIVE) !== 0;
+  for (let s = s0; s < s1; s++) {
+    const e = Math.round((ds * BASE_F[s]! - pv * PV_F[s]!) / 4);
+    if (e === 0) continue;
+    const k = off + TARIFF_INDEX[s]!;
+    if (e > 0) {
+      if (active) acc[O_FWD + k]! += e;
+      if (reactive || apparent) {
+        const valley = k - off === 3;
+        const q = valley ? Math.round(e * 0.2) : Math.round(e * tan);
+        if (reactive) acc[(valley ? O_Q4 : O_Q1) + k]! += q;
+        if (apparent) acc[O_FWD_APP + k]! += Math.round(Math.sqrt(e * e + q * q));
+      }
+    } else {
+      if (active) acc[O_REV + k]! += -e;
+      if (reactive || apparent) {
+        const q = Math.round(-e * 0.1);
+        if (reactive) acc[O_Q2 + k]! += q;
+        if (apparent) acc[O_REV_APP + k]! += Math.round(Math.sqrt(e * e + q * q));
+      }
+    }
   }
 }
 
-// Channel indexes as plain constants (CHANNELS order) for the hot loop.
-const C_FORWARDACTIVE = 0;
-const C_REVERSEACTIVE = 1;
-const C_Q1 = 2;
-const C_Q2 = 3;
-const C_Q4 = 5;
-const C_FORWARDAPPARENT = 6;
-const C_REVERSEAPPARENT = 7;
-
-/** Tariff index 0..3 of each step. */
-const TARIFF_INDEX: readonly number[] = Array.from({ length: STEPS_PER_DAY }, (_, s) => TARIFF_BY_HOUR[Math.floor(s / 4)]! - 1);
-
-function addInto(acc: EnergyWh, x: EnergyWh, times = 1): void {
-  for (let c = 0; c < NCH; c++) for (let k = 0; k < 4; k++) acc[c]![k]! += x[c]![k]! * times;
+/** Adds the first `elapsedMs` (0 < elapsedMs < STEP_MS) of step `s` into `acc`: floor(x·elapsed/15 min) per channel. */
+function addPartialStep(p: Profile, ds: number, s: number, elapsedMs: number, acc: Float64Array, mask: number): void {
+  const e = Math.round((ds * BASE_F[s]! - p.pvPeakW * PV_F[s]!) / 4);
+  if (e === 0) return;
+  const k = TARIFF_INDEX[s]!;
+  const part = (x: number): number => Math.floor((x * elapsedMs) / STEP_MS);
+  if (e > 0) {
+    const q = k === 3 ? Math.round(e * 0.2) : Math.round(e * p.tanPhi);
+    if (mask & G_ACTIVE) acc[O_FWD + k]! += part(e);
+    if (mask & G_REACTIVE) acc[(k === 3 ? O_Q4 : O_Q1) + k]! += part(q);
+    if (mask & G_APPARENT) acc[O_FWD_APP + k]! += part(Math.round(Math.sqrt(e * e + q * q)));
+  } else {
+    const q = Math.round(-e * 0.1);
+    if (mask & G_ACTIVE) acc[O_REV + k]! += part(-e);
+    if (mask & G_REACTIVE) acc[O_Q2 + k]! += part(q);
+    if (mask & G_APPARENT) acc[O_REV_APP + k]! += part(Math.round(Math.sqrt(e * e + q * q)));
+  }
 }
 
-const cache = new Map<string, Profile>();
-const CACHE_MAX = 20_000;
+/** Fills the whole-day totals of the groups in `mask` that are not computed yet. */
+function ensureTotals(p: Profile, mask: number): Float64Array {
+  const missing = mask & ~p.totalsDone;
+  const totals = (p.totals ??= new Float64Array(NTYPES * NFLAT));
+  if (missing === 0) return totals;
+  for (let ty = 0; ty < NTYPES; ty++) addSteps(p, p.dayScale[ty]!, 0, STEPS_PER_DAY, totals, ty * NFLAT, missing);
+  p.totalsDone |= missing;
+  return totals;
+}
+
+// Bounded cache of two generations: a full young generation becomes the old one and the previous old
+// is dropped. O(1) per miss — evicting the oldest Map entry one by one is not: V8 leaves deleted entries
+// as holes that keys().next() walks over. ≤ 20 000 profiles of ~1 KiB whatever the fleet's size.
+const CACHE_GEN = 10_000;
+let young = new Map<string, Profile>();
+let old = new Map<string, Profile>();
+
+function cached(key: string): Profile | undefined {
+  const y = young.get(key);
+  if (y) return y;
+  const o = old.get(key);
+  if (o) remember(key, o);
+  return o;
+}
+
+function remember(key: string, p: Profile): void {
+  if (young.size >= CACHE_GEN) {
+    old = young;
+    young = new Map();
+  }
+  young.set(key, p);
+}
+
+/** Drops every cached profile (tests: values must not depend on what was computed before). */
+export function clearProfileCache(): void {
+  young = new Map();
+  old = new Map();
+}
+const SPLIT = [0.1, 0.3, 0.3, 0.3] as const;
 
 /** The derived parameters of one id (cached). */
 export function profileFor(seed: ModelId, id: ModelId): Profile {
   const key = `${seed}:${id}`;
-  const hit = cache.get(key);
+  const hit = cached(key);
   if (hit) return hit;
   const rnd = mulberry32(hash32(key));
   const scale = 0.6 + 1.8 * rnd();
   const pvPeakW = rnd() < 0.25 ? Math.round(1500 + 2500 * rnd()) : 0;
   const tanPhi = 0.25 + 0.2 * rnd();
-  const w = [0.3 + 0.1 * rnd(), 0.3 + 0.1 * rnd(), 0.3 + 0.1 * rnd()];
-  const sum = w[0]! + w[1]! + w[2]!;
-  const phaseWeights = [w[0]! / sum, w[1]! / sum, w[2]! / sum] as const;
+  const w0 = 0.3 + 0.1 * rnd();
+  const w1 = 0.3 + 0.1 * rnd();
+  const w2 = 0.3 + 0.1 * rnd();
+  const sum = w0 + w1 + w2;
+  const phaseWeights = [w0 / sum, w1 / sum, w2 / sum] as const;
   const voltageOffsets = [Math.round(60 * rnd() - 30), Math.round(60 * rnd() - 30), Math.round(60 * rnd() - 30)] as const;
   const fwdKwh = 1000 + Math.floor(19000 * rnd());
-  const split = [0.1, 0.3, 0.3, 0.3];
-  const initialWh = zeros();
-  const ratio: Record<number, number> = { [CH.forwardActive]: 1, [CH.reverseActive]: pvPeakW > 0 ? 0.15 : 0, [CH.q1]: tanPhi, [CH.q2]: pvPeakW > 0 ? 0.015 : 0, [CH.q4]: 0.05, [CH.forwardApparent]: 1.05, [CH.reverseApparent]: pvPeakW > 0 ? 0.151 : 0 };
-  for (const [c, r] of Object.entries(ratio)) {
-    for (let k = 0; k < 4; k++) initialWh[Number(c)]![k] = Math.round(fwdKwh * 1000 * r * split[k]!);
+  // Starting registers: ratio of each channel to forward active (q3 starts at 0), split over the tariffs.
+  const ratio = [1, pvPeakW > 0 ? 0.15 : 0, tanPhi, pvPeakW > 0 ? 0.015 : 0, 0, 0.05, 1.05, pvPeakW > 0 ? 0.151 : 0];
+  const initial = new Array<number>(NFLAT).fill(0);
+  for (let c = 0; c < NCH; c++) {
+    if (ratio[c] === 0) continue;
+    for (let k = 0; k < NK; k++) initial[c * NK + k] = Math.round(fwdKwh * 1000 * ratio[c]! * SPLIT[k]!);
   }
-  const partial: Omit<Profile, 'dayTotals' | 'weekTotal'> = { key, scale, pvPeakW, tanPhi, phaseWeights, voltageOffsets, initialWh };
-  // The day and week totals (7 × 96 steps) are what energy needs; instantaneous values do not: computed
-  // on first use, so a power-only caller (e.g. a terminal's ERC5 power at a trip) stays cheap.
-  let totals: { dayTotals: EnergyWh[]; weekTotal: EnergyWh } | undefined;
-  const computeTotals = (): { dayTotals: EnergyWh[]; weekTotal: EnergyWh } => {
-    if (totals) return totals;
-    const dayTotals: EnergyWh[] = [];
-    const weekTotal = zeros();
-    for (let d = 0; d < 7; d++) {
-      const t = zeros();
-      for (let s = 0; s < STEPS_PER_DAY; s++) addStep(partial as Profile, t, d, s);
-      dayTotals.push(t);
-      addInto(weekTotal, t);
-    }
-    return (totals = { dayTotals, weekTotal });
-  };
-  const profile = {
-    ...partial,
-    get dayTotals() {
-      return computeTotals().dayTotals;
-    },
-    get weekTotal() {
-      return computeTotals().weekTotal;
-    },
-  } as Profile;
-  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
-  cache.set(key, profile);
+  const profile = new Profile(key, scale, pvPeakW, tanPhi, phaseWeights, voltageOffsets, initial);
+  remember(key, profile);
   return profile;
 }
 
@@ -241,18 +327,39 @@ function position(t: number): { day: number; dow: number; step: number; intoStep
   return { day, dow: (EPOCH_DOW + day) % 7, step, intoStep: rem - step * STEP_MS };
 }
 
+/**
+ * Flat Wh (c·4 + k) accumulated up to `t` into `out` — exact for the channels of the groups in `mask`
+ * (the others hold only their initial value). No allocation once the profile's totals exist.
+ */
+function accumulate(p: Profile, t: number, mask: number, out: Float64Array): Float64Array {
+  for (let i = 0; i < NFLAT; i++) out[i] = p.initial[i]!;
+  const local = t - EPOCH_MS;
+  if (local <= 0) return out;
+  const day = Math.floor(local / DAY_MS);
+  const rem = local - day * DAY_MS;
+  const step = Math.floor(rem / STEP_MS);
+  const intoStep = rem - step * STEP_MS;
+  const totals = ensureTotals(p, mask);
+  const weeks = Math.floor(day / 7);
+  const before = TYPE_BEFORE[day % 7]!;
+  for (let ty = 0; ty < NTYPES; ty++) {
+    const n = weeks * TYPE_PER_WEEK[ty]! + before[ty]!;
+    if (n === 0) continue;
+    const o = ty * NFLAT;
+    for (let i = 0; i < NFLAT; i++) out[i]! += n * totals[o + i]!;
+  }
+  const ds = p.dayScale[DAY_TYPE[(EPOCH_DOW + day) % 7]!]!;
+  if (step > 0) addSteps(p, ds, 0, step, out, 0, mask);
+  if (intoStep > 0) addPartialStep(p, ds, step, intoStep, out, mask);
+  return out;
+}
+
+/** Scratch of the single-quantity paths (single-threaded, never held across calls). */
+const scratch = new Float64Array(NFLAT);
+
 /** Integer Wh per channel and tariff accumulated up to `t` (UTC ms), including the initial registers. */
 export function energyWhAt(p: Profile, t: number): EnergyWh {
-  const acc = zeros();
-  addInto(acc, p.initialWh);
-  const pos = position(t);
-  if (!pos) return acc;
-  const weeks = Math.floor(pos.day / 7);
-  addInto(acc, p.weekTotal, weeks);
-  for (let i = 0; i < pos.day % 7; i++) addInto(acc, p.dayTotals[(EPOCH_DOW + i) % 7]!);
-  for (let s = 0; s < pos.step; s++) addStep(p, acc, pos.dow, s);
-  if (pos.intoStep > 0) addStep(p, acc, pos.dow, pos.step, pos.intoStep);
-  return acc;
+  return nested(accumulate(p, t, G_ALL, scratch), 0);
 }
 
 /** `a − b` channel by channel (registers since a meter clear). */
@@ -304,16 +411,55 @@ const COMBINE: Record<Quantity, readonly number[]> = {
   reverseApparent: [CH.reverseApparent],
 };
 
+/** Channel groups a quantity needs. */
+const GROUPS_OF: Record<Quantity, number> = Object.fromEntries(
+  QUANTITY_BY_DI2.map((q) => [q, COMBINE[q].reduce((m, c) => m | GROUP_OF_CHANNEL[c]!, 0)]),
+) as Record<Quantity, number>;
+
+/** Wh of tariff k of a quantity from flat Wh: (0 + first channel) + second, as register() sums. */
+function rateWh(flat: ArrayLike<number>, chans: readonly number[], k: number): number {
+  let s = 0;
+  for (let j = 0; j < chans.length; j++) s += flat[chans[j]! * NK + k]!;
+  return s;
+}
+
 /** The register of one quantity (total + 4 tariffs) from accumulated Wh. */
 export function register(wh: EnergyWh, q: Quantity): TariffRegister {
   const rates = [0, 1, 2, 3].map((k) => COMBINE[q].reduce((s, c) => s + wh[c]![k]!, 0));
   return { total: kwh(rates[0]! + rates[1]! + rates[2]! + rates[3]!), rates: rates.map(kwh) as TariffRegister['rates'] };
 }
 
+/**
+ * [total, tariff 1..4] kWh of one quantity at `t`: `register(energyWhAt(p, t), q)` as one array,
+ * computing only the channels the quantity needs (the daily-frozen answer path).
+ */
+export function registerValuesAt(p: Profile, t: number, q: Quantity): number[] {
+  const flat = accumulate(p, t, GROUPS_OF[q], scratch);
+  const chans = COMBINE[q];
+  const r0 = rateWh(flat, chans, 0);
+  const r1 = rateWh(flat, chans, 1);
+  const r2 = rateWh(flat, chans, 2);
+  const r3 = rateWh(flat, chans, 3);
+  return [kwh(r0 + r1 + r2 + r3), kwh(r0), kwh(r1), kwh(r2), kwh(r3)];
+}
+
+/** Wh per tariff [1..4] of one quantity at `t` (no kWh rounding). */
+export function quantityWhAt(p: Profile, t: number, q: Quantity): [number, number, number, number] {
+  const flat = accumulate(p, t, GROUPS_OF[q], scratch);
+  const chans = COMBINE[q];
+  return [rateWh(flat, chans, 0), rateWh(flat, chans, 1), rateWh(flat, chans, 2), rateWh(flat, chans, 3)];
+}
+
 /** All registers at `t`. */
 export function energyAt(p: Profile, t: number): Record<Quantity, TariffRegister> {
-  const wh = energyWhAt(p, t);
-  return Object.fromEntries(QUANTITY_BY_DI2.map((q) => [q, register(wh, q)])) as Record<Quantity, TariffRegister>;
+  const flat = accumulate(p, t, G_ALL, scratch);
+  const out = {} as Record<Quantity, TariffRegister>;
+  for (const q of QUANTITY_BY_DI2) {
+    const chans = COMBINE[q];
+    const r = [rateWh(flat, chans, 0), rateWh(flat, chans, 1), rateWh(flat, chans, 2), rateWh(flat, chans, 3)];
+    out[q] = { total: kwh(r[0]! + r[1]! + r[2]! + r[3]!), rates: [kwh(r[0]!), kwh(r[1]!), kwh(r[2]!), kwh(r[3]!)] };
+  }
+  return out;
 }
 
 // ── demand ──────────────────────────────────────────────────────────────────────────────────────
@@ -323,6 +469,23 @@ export interface DemandValue {
   demand: number;
   /** UTC ms of the end of the 15-minute step, or null. */
   at: number | null;
+}
+
+/** Wh of channel `c` in whole step `s` of weekday `dow` (0 when the step's energy goes elsewhere). */
+function stepChannelWh(p: Profile, dow: number, s: number, c: number): number {
+  const e = stepNetWh(p, dow, s);
+  if (e === 0) return 0;
+  const valley = TARIFF_INDEX[s] === 3;
+  if (e > 0) {
+    if (c === CH.forwardActive) return e;
+    const q = valley ? Math.round(e * 0.2) : Math.round(e * p.tanPhi);
+    if (c === (valley ? CH.q4 : CH.q1)) return q;
+    return c === CH.forwardApparent ? Math.round(Math.sqrt(e * e + q * q)) : 0;
+  }
+  if (c === CH.reverseActive) return -e;
+  const q = Math.round(-e * 0.1);
+  if (c === CH.q2) return q;
+  return c === CH.reverseApparent ? Math.round(Math.sqrt(e * e + q * q)) : 0;
 }
 
 /**
@@ -335,13 +498,10 @@ export function maxDemand(p: Profile, channel: Channel, from: number, to: number
   const c = CH[channel];
   let end = Math.max(EPOCH_MS, Math.ceil((from - EPOCH_MS) / STEP_MS) * STEP_MS + EPOCH_MS);
   if (end <= from) end += STEP_MS;
-  const acc = zeros();
   for (; end <= to; end += STEP_MS) {
     const pos = position(end - 1)!;
-    for (const row of acc) row.fill(0);
-    addStep(p, acc, pos.dow, pos.step);
-    const k = tariffOfStep(pos.step) - 1;
-    const kw = (acc[c]![k]! * 4) / 1000;
+    const k = TARIFF_INDEX[pos.step]!;
+    const kw = (stepChannelWh(p, pos.dow, pos.step, c) * 4) / 1000;
     if (kw > rates[k]!.demand) rates[k] = { demand: kw, at: end };
     if (kw > total.demand) {
       total.demand = kw;

@@ -205,6 +205,17 @@ export class BinaryWriter {
     this.buf = next;
   }
 
+  /**
+   * Makes room for `n` bytes and advances past them; returns the offset of the first one in `buf`, for
+   * callers that write several bytes at once (they add `bias` themselves).
+   */
+  reserve(n: number): number {
+    this.ensure(n);
+    const at = this.pos;
+    this.pos = at + n;
+    return at;
+  }
+
   u8(v: number): this {
     this.ensure(1);
     this.buf[this.pos++] = (v + this.bias) & 0xff;

@@ -93,29 +93,38 @@ function fill(w: BinaryWriter, n: number): void {
   w.fill(n, FILL);
 }
 
-/** One BCD byte 0..99 from a field of an object; throws on anything else. */
-function bcdPair(w: BinaryWriter, v: number, field: string): void {
-  if (!Number.isInteger(v) || v < 0 || v > 99) throw new EncodeError(field, `${v} is not 0..99`);
-  w.u8(INT_TO_BCD[v]!);
-}
-
 // Day 0 is allowed: periodic settings (A.18 sync time in AFN04 F33) use it for "every day".
 // The range is passed as numbers (no lookup by field name on the encode hot path).
 
-/** A calendar/clock field as one BCD byte, refusing values no clock can show (month 13, minute 60). */
-function timePart(w: BinaryWriter, v: number, lo: number, hi: number, part: string, field: string): void {
+/** A calendar/clock field as its BCD byte, refusing values no clock can show (month 13, minute 60). */
+function timeByte(v: number, lo: number, hi: number, part: string, field: string): number {
   if (!(v >= lo && v <= hi && Number.isInteger(v))) throw new EncodeError(field, `${part} ${v} is not ${lo}..${hi}`);
-  w.u8(INT_TO_BCD[v]!);
+  return INT_TO_BCD[v]!;
 }
-const month = (w: BinaryWriter, v: number, field: string): void => timePart(w, v, 1, 12, 'month', field);
-const day = (w: BinaryWriter, v: number, field: string): void => timePart(w, v, 0, 31, 'day', field);
-const hour = (w: BinaryWriter, v: number, field: string): void => timePart(w, v, 0, 23, 'hour', field);
-const minute = (w: BinaryWriter, v: number, field: string): void => timePart(w, v, 0, 59, 'minute', field);
-const second = (w: BinaryWriter, v: number, field: string): void => timePart(w, v, 0, 59, 'second', field);
+const month = (v: number, field: string): number => timeByte(v, 1, 12, 'month', field);
+const day = (v: number, field: string): number => timeByte(v, 0, 31, 'day', field);
+const hour = (v: number, field: string): number => timeByte(v, 0, 23, 'hour', field);
+const minute = (v: number, field: string): number => timeByte(v, 0, 59, 'minute', field);
+const second = (v: number, field: string): number => timeByte(v, 0, 59, 'second', field);
 
-function year2(y: number, field: string): number {
+/** BCD byte of the two-digit year 20YY. */
+function yearByte(y: number, field: string): number {
   if (!Number.isInteger(y) || y < 2000 || y > 2099) throw new EncodeError(field, `year ${y} is not 2000..2099`);
-  return y - 2000;
+  return INT_TO_BCD[y - 2000]!;
+}
+
+/** Writes 2..6 already validated bytes at once (one capacity check), adding the writer's bias. */
+function put(w: BinaryWriter, b0: number, b1: number, b2 = -1, b3 = -1, b4 = -1, b5 = -1): void {
+  const n = b2 < 0 ? 2 : b3 < 0 ? 3 : b4 < 0 ? 4 : b5 < 0 ? 5 : 6;
+  const at = w.reserve(n);
+  const buf = w.buf;
+  const k = w.bias;
+  buf[at] = (b0 + k) & 0xff;
+  buf[at + 1] = (b1 + k) & 0xff;
+  if (n > 2) buf[at + 2] = (b2 + k) & 0xff;
+  if (n > 3) buf[at + 3] = (b3 + k) & 0xff;
+  if (n > 4) buf[at + 4] = (b4 + k) & 0xff;
+  if (n > 5) buf[at + 5] = (b5 + k) & 0xff;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,12 +148,11 @@ export function writeA1(w: BinaryWriter, v: DateTimeA1 | null, field = 'A.1'): v
     throw new EncodeError(field, `weekday ${v.weekday} is not 0..7`);
   }
   if (!Number.isInteger(v.month) || v.month < 0 || v.month > 19) throw new EncodeError(field, `month ${v.month}`);
-  second(w, v.second, field);
-  minute(w, v.minute, field);
-  hour(w, v.hour, field);
-  day(w, v.day, field);
-  w.u8((v.weekday << 5) | INT_TO_BCD[v.month]!);
-  bcdPair(w, year2(v.year, field), field);
+  const ss = second(v.second, field);
+  const mm = minute(v.minute, field);
+  const hh = hour(v.hour, field);
+  const dd = day(v.day, field);
+  put(w, ss, mm, hh, dd, (v.weekday << 5) | INT_TO_BCD[v.month]!, yearByte(v.year, field));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -367,11 +375,11 @@ export function readA15(r: BinaryReader): DateTimeA15 | null {
 }
 export function writeA15(w: BinaryWriter, v: DateTimeA15 | null, field = 'A.15'): void {
   if (v === null) return fill(w, 5);
-  minute(w, v.minute, field);
-  hour(w, v.hour, field);
-  day(w, v.day, field);
-  month(w, v.month, field);
-  bcdPair(w, year2(v.year, field), field);
+  const mm = minute(v.minute, field);
+  const hh = hour(v.hour, field);
+  const dd = day(v.day, field);
+  const mo = month(v.month, field);
+  put(w, mm, hh, dd, mo, yearByte(v.year, field));
 }
 
 export function readA16(r: BinaryReader): TimeA16 | null {
@@ -384,10 +392,10 @@ export function readA16(r: BinaryReader): TimeA16 | null {
 }
 export function writeA16(w: BinaryWriter, v: TimeA16 | null, field = 'A.16'): void {
   if (v === null) return fill(w, 4);
-  second(w, v.second, field);
-  minute(w, v.minute, field);
-  hour(w, v.hour, field);
-  day(w, v.day, field);
+  const ss = second(v.second, field);
+  const mm = minute(v.minute, field);
+  const hh = hour(v.hour, field);
+  put(w, ss, mm, hh, day(v.day, field));
 }
 
 export function readA17(r: BinaryReader): TimeA17 | null {
@@ -400,10 +408,10 @@ export function readA17(r: BinaryReader): TimeA17 | null {
 }
 export function writeA17(w: BinaryWriter, v: TimeA17 | null, field = 'A.17'): void {
   if (v === null) return fill(w, 4);
-  minute(w, v.minute, field);
-  hour(w, v.hour, field);
-  day(w, v.day, field);
-  month(w, v.month, field);
+  const mm = minute(v.minute, field);
+  const hh = hour(v.hour, field);
+  const dd = day(v.day, field);
+  put(w, mm, hh, dd, month(v.month, field));
 }
 
 export function readA18(r: BinaryReader): TimeA18 | null {
@@ -415,9 +423,9 @@ export function readA18(r: BinaryReader): TimeA18 | null {
 }
 export function writeA18(w: BinaryWriter, v: TimeA18 | null, field = 'A.18'): void {
   if (v === null) return fill(w, 3);
-  minute(w, v.minute, field);
-  hour(w, v.hour, field);
-  day(w, v.day, field);
+  const mm = minute(v.minute, field);
+  const hh = hour(v.hour, field);
+  put(w, mm, hh, day(v.day, field));
 }
 
 export function readA19(r: BinaryReader): TimeA19 | null {
@@ -428,8 +436,8 @@ export function readA19(r: BinaryReader): TimeA19 | null {
 }
 export function writeA19(w: BinaryWriter, v: TimeA19 | null, field = 'A.19'): void {
   if (v === null) return fill(w, 2);
-  minute(w, v.minute, field);
-  hour(w, v.hour, field);
+  const mm = minute(v.minute, field);
+  put(w, mm, hour(v.hour, field));
 }
 
 export function readA20(r: BinaryReader): DateA20 | null {
@@ -441,9 +449,9 @@ export function readA20(r: BinaryReader): DateA20 | null {
 }
 export function writeA20(w: BinaryWriter, v: DateA20 | null, field = 'A.20'): void {
   if (v === null) return fill(w, 3);
-  day(w, v.day, field);
-  month(w, v.month, field);
-  bcdPair(w, year2(v.year, field), field);
+  const dd = day(v.day, field);
+  const mo = month(v.month, field);
+  put(w, dd, mo, yearByte(v.year, field));
 }
 
 export function readA21(r: BinaryReader): MonthA21 | null {
@@ -454,8 +462,8 @@ export function readA21(r: BinaryReader): MonthA21 | null {
 }
 export function writeA21(w: BinaryWriter, v: MonthA21 | null, field = 'A.21'): void {
   if (v === null) return fill(w, 2);
-  month(w, v.month, field);
-  bcdPair(w, year2(v.year, field), field);
+  const mo = month(v.month, field);
+  put(w, mo, yearByte(v.year, field));
 }
 
 /** A.22: X.X in one byte (high nibble units, low nibble tenths). */
@@ -487,8 +495,8 @@ export function readA24(r: BinaryReader): TimeA24 | null {
 }
 export function writeA24(w: BinaryWriter, v: TimeA24 | null, field = 'A.24'): void {
   if (v === null) return fill(w, 2);
-  hour(w, v.hour, field);
-  day(w, v.day, field);
+  const hh = hour(v.hour, field);
+  put(w, hh, day(v.day, field));
 }
 
 /** A.25: ±XXX.XXX current (A), 3 bytes, sign in D7 of byte 3. */

@@ -10,8 +10,11 @@
  * `compile(node)` turns the tree into a `UnitLayout` (registry.ts) whose decode/encode are generated
  * once with `new Function`: one bounds check per run of fixed-size fields, fixed-size fields read
  * inline at constant offsets (BCD digits through the reader's table, no call per field), and object
- * literals of constant shape, so decoding allocates only the result. Encoding calls the format writers. The same tree drives the test
- * generators (test/unit/gw376/layout-arb.ts), so every registered Fn round-trips by construction.
+ * literals of constant shape, so decoding allocates only the result. Plain BCD numbers go into the
+ * literal (or array) as numbers and are replaced by null afterwards when their bytes are not BCD: the
+ * common all-valid case then builds each object with its numbers in one straight-line allocation, and
+ * number arrays stay unboxed. Encoding calls the format writers. The same tree drives the test
+ * generators (test/unit/gw376/formats-arb.ts), so every registered Fn round-trips by construction.
  *
  * Values: structs are plain objects keyed by field name (in declaration order); arrays are JS arrays;
  * counted arrays carry their count field explicitly (`m`), and encoding checks that each array's

@@ -19,8 +19,8 @@
  */
 import type { DateA20, DateTimeA1, DateTimeA15, MonthA21, TimeA17 } from '../../protocols/gw376/formats.js';
 import {
-  energyWhAt, fromLocal, instantAt, localParts, maxDemand, profileFor, register,
-  type Channel, type EnergyWh, type InstantValues, type ModelId, type Profile, type Quantity,
+  fromLocal, instantAt, localParts, maxDemand, profileFor, quantityWhAt, register, registerValuesAt,
+  type EnergyWh, type InstantValues, type ModelId, type Profile, type Quantity,
 } from '../model.js';
 
 /** Quantities of F129–F136 (0C), F161–F168 / F169–F176 / F177–F184 (0D), in Fn order. */
@@ -104,38 +104,25 @@ export function registerValues(wh: EnergyWh, q: Quantity): number[] {
 
 const nulls = (n: number): null[] => new Array<null>(n).fill(null);
 
-function tariffSet(time: number | null, wh: EnergyWh | null, q: Quantity): { time: DateTimeA15 | null; m: number; values: (number | null)[] } {
-  return { time: time === null ? null : a15Of(time), m: TARIFFS, values: wh ? registerValues(wh, q) : nulls(TARIFFS + 1) };
+// The sets below read only the quantities they carry at `t` (registerValuesAt), not all 11 registers.
+
+/** Register set of quantity `q` of profile `p` at `t` (EEH when `p` is null), read time `time`. */
+function tariffSet(time: number | null, p: Profile | null, t: number, q: Quantity): { time: DateTimeA15 | null; m: number; values: (number | null)[] } {
+  return { time: time === null ? null : a15Of(time), m: TARIFFS, values: p ? registerValuesAt(p, t, q) : nulls(TARIFFS + 1) };
 }
 
-function energySet(time: number | null, wh: EnergyWh | null, reverse: boolean): Record<string, unknown> {
+function energySet(time: number | null, p: Profile | null, t: number, reverse: boolean): Record<string, unknown> {
   const qs: Quantity[] = reverse ? ['reverseActive', 'combinedReactive2', 'q2', 'q3'] : ['forwardActive', 'combinedReactive1', 'q1', 'q4'];
-  const v = (q: Quantity): (number | null)[] => (wh ? registerValues(wh, q) : nulls(TARIFFS + 1));
+  const v = (q: Quantity): (number | null)[] => (p ? registerValuesAt(p, t, q) : nulls(TARIFFS + 1));
   return { time: time === null ? null : a15Of(time), m: TARIFFS, active: v(qs[0]!), reactive: v(qs[1]!), quadrantX: v(qs[2]!), quadrantY: v(qs[3]!) };
 }
 
 /** Energy used between two instants, kWh with 4 decimals: [total, tariff 1..4] (A.13). */
 function usedBetween(p: Profile, from: number, to: number, q: Quantity): number[] {
-  const a = register4(energyWhAt(p, from), q);
-  const b = register4(energyWhAt(p, to), q);
+  const a = quantityWhAt(p, from, q);
+  const b = quantityWhAt(p, to, q);
   const d = b.map((x, i) => x - a[i]!);
   return [d.reduce((s, x) => s + x, 0) / 1000, ...d.map((x) => x / 1000)];
-}
-
-const COMBINE: Record<string, Channel[]> = {
-  forwardActive: ['forwardActive'],
-  reverseActive: ['reverseActive'],
-  combinedReactive1: ['q1', 'q2'],
-  combinedReactive2: ['q3', 'q4'],
-};
-const CHANNEL_INDEX: Record<Channel, number> = {
-  forwardActive: 0, reverseActive: 1, q1: 2, q2: 3, q3: 4, q4: 5, forwardApparent: 6, reverseApparent: 7,
-};
-
-/** Wh per tariff of a quantity (no kWh rounding). */
-function register4(wh: EnergyWh, q: Quantity): number[] {
-  const chans = COMBINE[q] ?? [q as Channel];
-  return [0, 1, 2, 3].map((k) => chans.reduce((s, c) => s + wh[CHANNEL_INDEX[c]]![k]!, 0));
 }
 
 function demandSet(p: Profile, from: number, to: number, reverse: boolean, time: number): Record<string, unknown> {
@@ -218,11 +205,11 @@ export function realtimeOf(fn: number, pn: number, ctx: MeterContext, purchase?:
     if (!present) return f25Nulls(time);
     return f25Of(instantAt(profileOf(ctx, pn), ctx.now), time, ctx.relayOpen(pn));
   }
-  if (fn === 33 || fn === 34) return energySet(time, present ? energyWhAt(profileOf(ctx, pn), ctx.now) : null, fn === 34);
+  if (fn === 33 || fn === 34) return energySet(time, present ? profileOf(ctx, pn) : null, ctx.now, fn === 34);
   if (fn >= 129 && fn <= 144) {
     const q = INDICATION_QUANTITIES[(fn - 129) % 8]!;
     const at = fn >= 137 ? monthStartOf(ctx.clock) : ctx.now;
-    return tariffSet(time, present ? energyWhAt(profileOf(ctx, pn), at) : null, q);
+    return tariffSet(time, present ? profileOf(ctx, pn) : null, at, q);
   }
   if (fn === 165) return { time: a15Of(time), programCount: present ? 0 : null, programLast: null, coverCount: present ? 0 : null, coverLast: null };
   if (fn === 166) return { time: a15Of(time), clockCount: present ? 0 : null, clockLast: null, tariffPeriodsCount: present ? 0 : null, tariffPeriodsLast: null };
@@ -230,7 +217,7 @@ export function realtimeOf(fn: number, pn: number, ctx: MeterContext, purchase?:
     if (!present) {
       return { time: a15Of(time), purchases: null, balance: null, totalPurchasedMoney: null, remainingEnergy: null, overdraftEnergy: null, totalPurchasedEnergy: null, creditLimitEnergy: null, alarmEnergy: null, faultEnergy: null };
     }
-    const info = purchase ?? defaultPurchase(register(energyWhAt(profileOf(ctx, pn), ctx.now), 'forwardActive').total);
+    const info = purchase ?? defaultPurchase(registerValuesAt(profileOf(ctx, pn), ctx.now, 'forwardActive')[0]!);
     return { time: a15Of(time), ...info };
   }
   return undefined;
@@ -278,14 +265,14 @@ function daily(fn: number, pn: number, d: DateA20, ctx: MeterContext): Record<st
     return { m: TARIFFS, values: okEnd ? usedBetween(profileOf(ctx, pn), t, end, q) : nulls(TARIFFS + 1) };
   }
   if (fn === 1 || fn === 2 || fn === 9 || fn === 10) {
-    return energySet(ok ? t : null, ok ? energyWhAt(profileOf(ctx, pn), t) : null, fn === 2 || fn === 10);
+    return energySet(ok ? t : null, ok ? profileOf(ctx, pn) : null, t, fn === 2 || fn === 10);
   }
   if (fn === 3 || fn === 4 || fn === 11 || fn === 12) {
     if (!ok) return demandNulls();
     return demandSet(profileOf(ctx, pn), fromLocal(d.year, d.month - 1, d.day), t, fn === 4 || fn === 12, t);
   }
   const q = INDICATION_QUANTITIES[(fn - 161) % 8]!;
-  return tariffSet(ok ? t : null, ok ? energyWhAt(profileOf(ctx, pn), t) : null, q);
+  return tariffSet(ok ? t : null, ok ? profileOf(ctx, pn) : null, t, q);
 }
 
 function monthly(fn: number, pn: number, m: MonthA21, ctx: MeterContext): Record<string, unknown> {
@@ -297,10 +284,10 @@ function monthly(fn: number, pn: number, m: MonthA21, ctx: MeterContext): Record
     const okEnd = ok && stored(ctx, pn, end);
     return { m: TARIFFS, values: okEnd ? usedBetween(profileOf(ctx, pn), t, end, q) : nulls(TARIFFS + 1) };
   }
-  if (fn === 17 || fn === 18) return energySet(ok ? t : null, ok ? energyWhAt(profileOf(ctx, pn), t) : null, fn === 18);
+  if (fn === 17 || fn === 18) return energySet(ok ? t : null, ok ? profileOf(ctx, pn) : null, t, fn === 18);
   if (fn === 19 || fn === 20) return ok ? demandSet(profileOf(ctx, pn), fromLocal(m.year, m.month - 1, 1), t, fn === 20, t) : demandNulls();
   const q = INDICATION_QUANTITIES[(fn - 177) % 8]!;
-  return tariffSet(ok ? t : null, ok ? energyWhAt(profileOf(ctx, pn), t) : null, q);
+  return tariffSet(ok ? t : null, ok ? profileOf(ctx, pn) : null, t, q);
 }
 
 export interface CurveTd {
@@ -313,7 +300,7 @@ export interface CurveTd {
 export function curvePoint(fn: number, p: Profile, t: number, stepMs: number): number | null {
   if (fn >= 97 && fn <= 104) {
     const q = (['forwardActive', 'combinedReactive1', 'reverseActive', 'combinedReactive2'] as const)[(fn - 97) % 4]!;
-    if (fn >= 101) return register(energyWhAt(p, t), q).total;
+    if (fn >= 101) return registerValuesAt(p, t, q)[0]!;
     return usedBetween(p, t - stepMs, t, q)[0]!;
   }
   const iv = instantAt(p, t);

@@ -36,7 +36,8 @@ async function done(id: number): Promise<RequestDetail> {
 }
 
 beforeAll(async () => {
-  env = await startControlEnv({ terminals: 4, meters: 4 });
+  // Heartbeat supervision of a day: the expiry test moves the clock by an hour.
+  env = await startControlEnv({ terminals: 4, meters: 4, config: (c) => ({ ...c, fep: { ...c.fep, heartbeatS: 86_400 } }) });
   env.bus.subscribe('event', (e) => events.push(e));
   fleet = await startFleet(env, 4, 4);
 }, 60_000);

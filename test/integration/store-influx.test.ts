@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Archive } from '../../src/archive/archive.js';
 import { importArchive } from '../../src/archive/import.js';
 import { isPermanentStoreError } from '../../src/store/errors.js';
+import { SpooledStore } from '../../src/store/spool.js';
 import {
   ArchiveTagResolver,
   InfluxVersionError,
@@ -68,6 +69,23 @@ describeStoreContract('influxdb 1.x', async () => {
     store,
     cleanup: async () => {
       await store.close();
+      await influxql(`DROP DATABASE "${database}"`);
+    },
+  };
+});
+
+// The spool in front (src/store/spool.ts): what `hes serve` runs, acknowledged data survives outages.
+describeStoreContract('spooled influxdb 1.x', async () => {
+  const database = newDb();
+  const dir = tmpDir('hes-influx-spool-');
+  const inner = await openInfluxStore(options(database));
+  const store = await SpooledStore.open(inner, { dir });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await inner.close();
+      rm(dir);
       await influxql(`DROP DATABASE "${database}"`);
     },
   };
@@ -151,12 +169,12 @@ describe('InfluxDB store: outages and refused data', () => {
   it('influxd killed (-9) mid-write and restarted: the write completes, nothing lost, later writes win in order', async () => {
     const database = newDb();
     const log = capture();
-    const store: InfluxStore = await openInfluxStore(options(database, { batchLines: 500, logger: log.logger }));
+    const store: InfluxStore = await openInfluxStore(options(database, { batchLines: 250, logger: log.logger }));
     try {
       const big: Reading[] = [];
-      for (let m = 1; m <= 20_000; m++) for (let d = 0; d < 3; d++) big.push(reading(m, 'day', 'ea_imp', day1 + d * DAY, [m + d, m, d, null]));
+      for (let m = 1; m <= 12_000; m++) for (let d = 0; d < 3; d++) big.push(reading(m, 'day', 'ea_imp', day1 + d * DAY, [m + d, m, d, null]));
       // Queued behind `big`: rewrites some of its points, must land after it.
-      const rewrite = [reading(7, 'day', 'ea_imp', day1, [-1]), reading(19_999, 'day', 'ea_imp', day1 + 2 * DAY, [null, 5], { quality: 'recollected' })];
+      const rewrite = [reading(7, 'day', 'ea_imp', day1, [-1]), reading(11_999, 'day', 'ea_imp', day1 + 2 * DAY, [null, 5], { quality: 'recollected' })];
       const first = store.writeReadings(big);
       const second = store.writeReadings(rewrite);
       // Crash influxd once part of the batch is stored, keep it down a moment, start it again.
@@ -173,13 +191,13 @@ describe('InfluxDB store: outages and refused data', () => {
       expect(got).toHaveLength(big.length);
       const byKey = new Map(got.map((r) => [`${r.meter}|${r.time}`, r]));
       for (const r of big) {
-        const want = r.meter === 7 && r.time === day1 ? rewrite[0] : r.meter === 19_999 && r.time === day1 + 2 * DAY ? rewrite[1] : r;
+        const want = r.meter === 7 && r.time === day1 ? rewrite[0] : r.meter === 11_999 && r.time === day1 + 2 * DAY ? rewrite[1] : r;
         expect(byKey.get(`${r.meter}|${r.time}`)).toEqual(want);
       }
-      expect(await store.missing({ kind: 'day', quantity: 'ea_imp', meters: [1, 10_000, 20_000, 20_001], times: [day1, day1 + DAY, day1 + 2 * DAY] })).toEqual([
-        { meter: 20_001, time: day1 },
-        { meter: 20_001, time: day1 + DAY },
-        { meter: 20_001, time: day1 + 2 * DAY },
+      expect(await store.missing({ kind: 'day', quantity: 'ea_imp', meters: [1, 6_000, 12_000, 12_001], times: [day1, day1 + DAY, day1 + 2 * DAY] })).toEqual([
+        { meter: 12_001, time: day1 },
+        { meter: 12_001, time: day1 + DAY },
+        { meter: 12_001, time: day1 + 2 * DAY },
       ]);
     } finally {
       await store.close();
@@ -288,16 +306,19 @@ describe('InfluxDB store: tags from the archive (Grafana)', () => {
       expect(values).toContain(`terminal=${terminal.key}`);
       expect(values).toContain(`taiqu=${terminal.taiqu}`);
       expect(values).toContain(`region=${terminal.a1}`);
-      // The README's Grafana query: daily energy of one 台区, one series per meter.
+      // The README's Grafana queries: daily consumption per meter of one 台区, completeness per region.
       const g = await influxql(
-        `SELECT last("total") FROM "day" WHERE "quantity" = 'ea_imp' AND "taiqu" = '${terminal.taiqu}' AND time >= ${day1}ms AND time < ${day1 + 2 * 86_400_000}ms GROUP BY time(1d, 16h), "meter" fill(none)`,
+        `SELECT difference(last("total")) FROM "day" WHERE "quantity" = 'ea_imp' AND "taiqu" = '${terminal.taiqu}' AND time >= ${day1}ms AND time < ${day1 + 2 * 86_400_000}ms GROUP BY time(1d, 16h), "meter" fill(none)`,
         database,
       );
       const series = g.results[0]!.series!;
       expect(series.map((s) => s.tags!.meter).sort()).toEqual(meters.map((m) => m.address).sort());
-      expect(series.find((s) => s.tags!.meter === meters[0]!.address)!.values).toEqual([
-        [day1, 100 + meters[0]!.pn],
-        [day1 + 86_400_000, 101 + meters[0]!.pn],
+      for (const s of series) expect(s.values).toEqual([[day1 + 86_400_000, 1]]);
+      const c = await influxql(`SELECT count("valid") FROM "day" WHERE "quantity" = 'ea_imp' AND "valid" > 0 AND time >= ${day1}ms AND time < ${day1 + 2 * 86_400_000}ms GROUP BY time(1d, 16h), "region"`, database);
+      expect(c.results[0]!.series![0]!.tags).toEqual({ region: terminal.a1 });
+      expect(c.results[0]!.series![0]!.values).toEqual([
+        [day1, meters.length],
+        [day1 + 86_400_000, meters.length],
       ]);
       const ev = await influxql(`SELECT "record" FROM "event" WHERE "terminal" = '${terminal.key}' AND "meter" = '${meters[0]!.address}'`, database);
       expect(ev.results[0]!.series![0]!.values).toEqual([[day1 + 60_000, '{"erc":13}']]);

@@ -73,7 +73,7 @@ export class ApiKeyStore {
   private readonly lastWritten = new Map<string, number>();
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly now: () => number = Date.now,
   ) {
     this.st = {

@@ -60,6 +60,19 @@ function fromPoolError(err: unknown): unknown {
   return err;
 }
 
+/** One row of a series: values by column index, then the series' GROUP BY tags. */
+class SeriesRow implements Row {
+  constructor(
+    private readonly columns: ReadonlyMap<string, number>,
+    private readonly values: readonly unknown[],
+    private readonly tags: Readonly<Record<string, string>> | undefined,
+  ) {}
+  get(name: string): unknown {
+    const i = this.columns.get(name);
+    return i !== undefined ? this.values[i] : this.tags?.[name];
+  }
+}
+
 export interface Series {
   name?: string;
   tags?: Record<string, string>;
@@ -167,11 +180,8 @@ export class PoolClient {
         for (const r of answer.results ?? []) {
           if (r.error) throw new InfluxQueryError(statement, r.error);
           for (const s of r.series ?? []) {
-            for (const v of s.values) {
-              const row = new Map<string, unknown>(s.tags ? Object.entries(s.tags) : undefined);
-              for (let i = 0; i < s.columns.length; i++) row.set(s.columns[i]!, v[i]);
-              yield row;
-            }
+            const columns = new Map(s.columns.map((c, i) => [c, i]));
+            for (const v of s.values) yield new SeriesRow(columns, v, s.tags);
           }
           complete = r.partial !== true;
         }

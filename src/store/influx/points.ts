@@ -81,8 +81,10 @@ export function eventLine(e: StoredEvent, recordJson: string, terminal: Terminal
   return p.toLineProtocol()!;
 }
 
-/** A row of an InfluxQL answer, addressed by column name. */
-export type Row = ReadonlyMap<string, unknown>;
+/** A row of an InfluxQL answer, addressed by column (or GROUP BY tag) name. */
+export interface Row {
+  get(name: string): unknown;
+}
 
 const bitCount = (n: number): number => {
   let c = 0;

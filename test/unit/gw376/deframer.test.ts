@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DataError, EncodeError, FrameError } from '../../../protocols/codec/index.js';
 import type { DiscardedSpan, Gw376Frame } from '../../../protocols/gw376/index.js';
-import { Gw376Deframer, decodeMessage } from '../../../protocols/gw376/index.js';
+import { Gw376Deframer, allFns, decodeFrame, decodeMessage, encodeFrame, encodeMessage } from '../../../protocols/gw376/index.js';
 import { bytesOf, vectors } from './vectors.js';
 
 const all = vectors.map(bytesOf);
@@ -140,6 +140,51 @@ describe('fuzz: deframer and decoder never hang and only emit frames or typed er
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+  it('valid frames with mutated or random data units (CS recomputed): values or DataErrors, both editions', () => {
+    const afns = [...new Set(allFns().map((e) => e.afn))];
+    const header = (i: number) => {
+      const f = decodeFrame(all[i]!);
+      const h = { dir: f.dir, prm: f.prm, fcbAcd: f.fcbAcd, fcv: f.fcv, func: f.func, a1: f.a1, a2: f.a2, msa: f.msa, group: f.group, afn: f.afn, seq: f.seq, pw: f.pw, ec: f.ec, tp: f.tp };
+      return { f, h };
+    };
+    const unitsOf = fc.oneof(
+      // a vector's own data area with a few bytes changed
+      fc.tuple(fc.integer({ min: 0, max: all.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 })).map(([i, muts]) => {
+        const { f, h } = header(i);
+        const data = Buffer.from(f.data);
+        for (const [pos, val] of muts) if (data.length) data[pos % data.length] = val;
+        return { h, data };
+      }),
+      // a registered AFN with random data bytes (DA/DT included) under a vector's header
+      fc.tuple(fc.integer({ min: 0, max: all.length - 1 }), fc.constantFrom(...afns), fc.uint8Array({ minLength: 4, maxLength: 120 })).map(([i, afn, u]) => ({
+        h: { ...header(i).h, afn },
+        data: Buffer.from(u),
+      })),
+    );
+    fc.assert(
+      fc.property(unitsOf, fc.constantFrom(2009 as const, 2013 as const), ({ h, data }, revision) => {
+        let b: Buffer;
+        try {
+          b = encodeFrame(h, data);
+        } catch (e) {
+          expect(e).toBeInstanceOf(EncodeError);
+          return;
+        }
+        try {
+          const m = decodeMessage(b, { revision });
+          // what decodes re-encodes without throwing anything but an EncodeError
+          try {
+            encodeMessage(m);
+          } catch (e) {
+            expect(e).toBeInstanceOf(EncodeError);
+          }
+        } catch (e) {
+          expect(e instanceof DataError || e instanceof FrameError).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
     );
   });
 });

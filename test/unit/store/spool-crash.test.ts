@@ -52,7 +52,16 @@ async function runAndKill(spoolDir: string, dataDir: string, mode: 'down' | 'emb
       process.kill(-child.pid!, 'SIGKILL');
     }
   });
+  // Never leave the writer running: a stuck start (no acks) is killed too, and fails the test.
+  let stuck = false;
+  const guard = setTimeout(() => {
+    if (killed) return;
+    stuck = killed = true;
+    process.kill(-child.pid!, 'SIGKILL');
+  }, 90_000);
   const r = await exited;
+  clearTimeout(guard);
+  if (stuck) throw new Error(`writer made only ${acked.size} acks in 90 s:\n${err}`);
   if (!killed) throw new Error(`writer exited on its own (code ${r.code}, signal ${r.signal}) after ${acked.size} acks:\n${err}`);
   // The writer itself (the spool's LOCK names it) is in the killed group: wait until it is gone.
   const pid = Number(readFileSync(path.join(spoolDir, 'LOCK'), 'utf8'));
@@ -100,5 +109,5 @@ describe('spool survives kill -9', () => {
     const first = await runAndKill(spoolDir, dataDir, 'embedded', 40);
     const second = await runAndKill(spoolDir, dataDir, 'embedded', 10);
     await verify(spoolDir, dataDir, new Set([...first, ...second]));
-  }, 180_000);
+  }, 240_000);
 });
