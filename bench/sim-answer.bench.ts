@@ -27,30 +27,35 @@ function framesOf(a2: number): Buffer[] {
   return out;
 }
 
-/** Answers every frame of every terminal once; returns µs per meter. */
-function round(terms: readonly { t: SimulatedTerminal; frames: Buffer[] }[]): number {
+/** Answers every frame of every terminal once; returns wall and CPU (user + system) µs per meter. */
+function round(terms: readonly { t: SimulatedTerminal; frames: Buffer[] }[]): { wall: number; cpu: number } {
   const now = Date.now();
   let bytes = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (const { t, frames } of terms) for (const f of frames) for (const a of t.receive(f, now)) bytes += a.length;
-  const us = ((performance.now() - t0) * 1000) / (terms.length * M);
+  const wall = ((performance.now() - t0) * 1000) / (terms.length * M);
+  const c = process.cpuUsage(c0);
   if (bytes === 0) throw new Error('no answers');
-  return us;
+  return { wall, cpu: (c.user + c.system) / (terms.length * M) };
 }
 
 header(`simulator answer path: AFN0D F${FN}, ${T} terminals × ${M} meters, ${PER_FRAME} Pn per frame`);
 const build = (base: number): { t: SimulatedTerminal; frames: Buffer[] }[] =>
   Array.from({ length: T }, (_, i) => ({ t: new SimulatedTerminal({ a1: A1, a2: base + i + 1 }, { meterCount: M, seed: 1 }), frames: framesOf(base + i + 1) }));
 
-const cold: number[] = [];
+const cold: { wall: number; cpu: number }[] = [];
 let last = build(0);
 for (let r = 0; r < ROUNDS; r++) {
   last = build(r * T);
   cold.push(round(last));
 }
-const warm: number[] = [];
+const warm: { wall: number; cpu: number }[] = [];
 for (let r = 0; r < ROUNDS; r++) warm.push(round(last));
 const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-console.log(`cold (new meters each round): ${cold.map((x) => x.toFixed(1)).join(' ')} µs/meter; median ${med(cold).toFixed(1)}`);
-console.log(`warm (same meters again):     ${warm.map((x) => x.toFixed(1)).join(' ')} µs/meter; median ${med(warm).toFixed(1)}`);
+// CPU time (process.cpuUsage, incl. GC threads) is less sensitive than wall time to a loaded machine.
+const show = (label: string, xs: { wall: number; cpu: number }[]): void =>
+  console.log(`${label} wall ${xs.map((x) => x.wall.toFixed(1)).join(' ')} µs/meter; median wall ${med(xs.map((x) => x.wall)).toFixed(1)}, cpu ${med(xs.map((x) => x.cpu)).toFixed(1)}`);
+show('cold (new meters each round):', cold);
+show('warm (same meters again):    ', warm);
 console.log(`rss ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`);

@@ -73,8 +73,9 @@ export type EnergyWh = number[][];
 // ── implementation notes (speed; the values are those of the formula above, bit for bit) ─────────
 // Energy is kept flat: index c·4 + k (channel c, tariff k), 32 numbers. Every term is an integer Wh,
 // so sums may be regrouped freely (exact below 2^53). WEEK has three distinct values, so a week has
-// three day types and a day boundary costs initial + Σ count × dayTypeTotal. Totals are computed per
-// channel group on first use (F161 needs forward active only, no reactive or apparent step values).
+// three day types and a day boundary costs initial + Σ count × day-type total. Day-type totals are
+// computed per channel group on first use (F161 needs forward active only) into a small shared slab,
+// so a profile holds no arrays and a million meters asked once each allocate next to nothing.
 
 /** Channel groups computed together: active (0, 1), reactive (2..5), apparent (6, 7). */
 const G_ACTIVE = 1;
@@ -83,7 +84,7 @@ const G_APPARENT = 4;
 const G_ALL = 7;
 const GROUP_OF_CHANNEL = [G_ACTIVE, G_ACTIVE, G_REACTIVE, G_REACTIVE, G_REACTIVE, G_REACTIVE, G_APPARENT, G_APPARENT] as const;
 const NK = 4;
-const NFLAT = 8 * NK;
+const NFLAT = NCH * NK;
 
 /** Day type of each weekday: index of its WEEK value among the distinct ones. */
 const DAY_TYPE_WEEK: readonly number[] = [...new Set(WEEK)];
@@ -95,15 +96,29 @@ const TYPE_BEFORE: readonly (readonly number[])[] = Array.from({ length: 7 }, (_
   DAY_TYPE_WEEK.map((_, ty) => Array.from({ length: r }, (__, i) => DAY_TYPE[(EPOCH_DOW + i) % 7]!).filter((x) => x === ty).length),
 );
 
-/** The derived parameters of one id (profileFor). Fields below `initial` are internal to this module. */
+/** Initial register of channel c as a ratio of forward active (q3 starts at 0). */
+function initialRatio(c: number, tanPhi: number, pv: boolean): number {
+  switch (c) {
+    case 0: return 1;
+    case 1: return pv ? 0.15 : 0;
+    case 2: return tanPhi;
+    case 3: return pv ? 0.015 : 0;
+    case 5: return 0.05;
+    case 6: return 1.05;
+    case 7: return pv ? 0.151 : 0;
+    default: return 0;
+  }
+}
+const SPLIT = [0.1, 0.3, 0.3, 0.3] as const;
+
+/** The derived parameters of one id (profileFor). */
 export class Profile {
-  /** Initial registers, flat (c·4 + k). */
-  readonly initial: readonly number[];
-  /** scale · WEEK of each day type (the same product, hence the same floats, as scale · WEEK[dow]). */
+  /** Forward active at the epoch, whole kWh. */
+  readonly fwdKwh: number;
+  /** scale · WEEK of each day type: the same product, hence the same floats, as scale · WEEK[dow]. */
   readonly dayScale: readonly number[];
-  /** Whole-day totals per day type, flat (type·32 + c·4 + k); groups filled on first use. */
-  totals: Float64Array | null = null;
-  totalsDone = 0;
+  /** Slot of this profile's day-type totals in the shared slab (internal; −1 = none). */
+  slot = -1;
 
   constructor(
     readonly key: string,
@@ -113,20 +128,32 @@ export class Profile {
     readonly phaseWeights: readonly [number, number, number],
     /** Per-phase voltage offsets in 0.1 V. */
     readonly voltageOffsets: readonly [number, number, number],
-    initial: readonly number[],
+    fwdKwh: number,
   ) {
-    this.initial = initial;
+    this.fwdKwh = fwdKwh;
     this.dayScale = DAY_TYPE_WEEK.map((w) => scale * w);
   }
 
-  /** The initial registers [channel][tariff] (a copy). */
+  /** The initial registers [channel][tariff]. */
   get initialWh(): EnergyWh {
-    return nested(this.initial, 0);
+    const flat = new Float64Array(NFLAT);
+    setInitial(this, G_ALL, flat);
+    return nested(flat);
   }
 }
 
-const nested = (flat: ArrayLike<number>, off: number): EnergyWh =>
-  Array.from({ length: NCH }, (_, c) => [flat[off + c * NK]!, flat[off + c * NK + 1]!, flat[off + c * NK + 2]!, flat[off + c * NK + 3]!]);
+/** Writes the initial registers of the groups in `mask` into `out` (fwdKwh·1000·ratio·split, rounded). */
+function setInitial(p: Profile, mask: number, out: Float64Array): void {
+  const pv = p.pvPeakW > 0;
+  for (let c = 0; c < NCH; c++) {
+    if ((GROUP_OF_CHANNEL[c]! & mask) === 0) continue;
+    const r = initialRatio(c, p.tanPhi, pv);
+    for (let k = 0; k < NK; k++) out[c * NK + k] = Math.round(p.fwdKwh * 1000 * r * SPLIT[k]!);
+  }
+}
+
+const nested = (flat: ArrayLike<number>): EnergyWh =>
+  Array.from({ length: NCH }, (_, c) => [flat[c * NK]!, flat[c * NK + 1]!, flat[c * NK + 2]!, flat[c * NK + 3]!]);
 
 // ── hashing ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -184,6 +211,7 @@ const BASE_F = Float64Array.from(BASE_SHAPE);
 const PV_F = Float64Array.from(PV_SHAPE);
 /** Tariff index 0..3 of each step. */
 const TARIFF_INDEX = Int32Array.from({ length: STEPS_PER_DAY }, (_, s) => TARIFF_BY_HOUR[Math.floor(s / 4)]! - 1);
+const VALLEY = 3;
 
 // Flat offsets (c·4) of the channels, CHANNELS order.
 const O_FWD = 0;
@@ -196,25 +224,25 @@ const O_REV_APP = 28;
 
 /**
  * Adds whole steps [s0, s1) of a day with scale·WEEK = `ds` into `acc` at `off`, groups in `mask` only.
- * Hot: up to 3 × 96 steps per profile. sqrt of an integer sum of squares is never within an ulp of x.5,
- * so Math.sqrt rounds exactly like Math.hypot here.
+ * sqrt of an integer sum of squares is never within an ulp of x.5, so Math.sqrt rounds exactly like
+ * Math.hypot here.
  */
 function addSteps(p: Profile, ds: number, s0: number, s1: number, acc: Float64Array, off: number, mask: number): void {
   const pv = p.pvPeakW;
   const tan = p.tanPhi;
+  const active = (mask & G_ACTIVE) !== 0;
   const reactive = (mask & G_REACTIVE) !== 0;
   const apparent = (mask & G_APPARENT) !== 0;
-  const active = (mask & G_ACTIVE) !== 0;
   for (let s = s0; s < s1; s++) {
     const e = Math.round((ds * BASE_F[s]! - pv * PV_F[s]!) / 4);
     if (e === 0) continue;
-    const k = off + TARIFF_INDEX[s]!;
+    const t = TARIFF_INDEX[s]!;
+    const k = off + t;
     if (e > 0) {
       if (active) acc[O_FWD + k]! += e;
       if (reactive || apparent) {
-        const valley = k - off === 3;
-        const q = valley ? Math.round(e * 0.2) : Math.round(e * tan);
-        if (reactive) acc[(valley ? O_Q4 : O_Q1) + k]! += q;
+        const q = t === VALLEY ? Math.round(e * 0.2) : Math.round(e * tan);
+        if (reactive) acc[(t === VALLEY ? O_Q4 : O_Q1) + k]! += q;
         if (apparent) acc[O_FWD_APP + k]! += Math.round(Math.sqrt(e * e + q * q));
       }
     } else {
@@ -228,16 +256,16 @@ function addSteps(p: Profile, ds: number, s0: number, s1: number, acc: Float64Ar
   }
 }
 
-/** Adds the first `elapsedMs` (0 < elapsedMs < STEP_MS) of step `s` into `acc`: floor(x·elapsed/15 min) per channel. */
+/** Adds the first `elapsedMs` (0 < elapsedMs < STEP_MS) of step `s`: floor(x·elapsed/15 min) per channel. */
 function addPartialStep(p: Profile, ds: number, s: number, elapsedMs: number, acc: Float64Array, mask: number): void {
   const e = Math.round((ds * BASE_F[s]! - p.pvPeakW * PV_F[s]!) / 4);
   if (e === 0) return;
   const k = TARIFF_INDEX[s]!;
   const part = (x: number): number => Math.floor((x * elapsedMs) / STEP_MS);
   if (e > 0) {
-    const q = k === 3 ? Math.round(e * 0.2) : Math.round(e * p.tanPhi);
+    const q = k === VALLEY ? Math.round(e * 0.2) : Math.round(e * p.tanPhi);
     if (mask & G_ACTIVE) acc[O_FWD + k]! += part(e);
-    if (mask & G_REACTIVE) acc[(k === 3 ? O_Q4 : O_Q1) + k]! += part(q);
+    if (mask & G_REACTIVE) acc[(k === VALLEY ? O_Q4 : O_Q1) + k]! += part(q);
     if (mask & G_APPARENT) acc[O_FWD_APP + k]! += part(Math.round(Math.sqrt(e * e + q * q)));
   } else {
     const q = Math.round(-e * 0.1);
@@ -247,19 +275,74 @@ function addPartialStep(p: Profile, ds: number, s: number, elapsedMs: number, ac
   }
 }
 
-/** Fills the whole-day totals of the groups in `mask` that are not computed yet. */
-function ensureTotals(p: Profile, mask: number): Float64Array {
-  const missing = mask & ~p.totalsDone;
-  const totals = (p.totals ??= new Float64Array(NTYPES * NFLAT));
-  if (missing === 0) return totals;
-  for (let ty = 0; ty < NTYPES; ty++) addSteps(p, p.dayScale[ty]!, 0, STEPS_PER_DAY, totals, ty * NFLAT, missing);
-  p.totalsDone |= missing;
-  return totals;
+/** Runs of consecutive steps of one tariff: (first step, end step, tariff index) triples. */
+const RUNS: Int32Array = (() => {
+  const out: number[] = [];
+  for (let s = 0; s < STEPS_PER_DAY; s++) {
+    if (s === 0 || TARIFF_INDEX[s] !== TARIFF_INDEX[s - 1]) out.push(s, s + 1, TARIFF_INDEX[s]!);
+    else out[out.length - 2] = s + 1;
+  }
+  return Int32Array.from(out);
+})();
+
+/**
+ * Whole-day forward and reverse active Wh of a day with scale·WEEK = `ds`, added at `off`: the F161
+ * path, summed per tariff run in locals. Without PV, pv·PV = +0 and x − 0 = x, so e = round(ds·base/4).
+ */
+function addActiveDay(pv: number, ds: number, acc: Float64Array, off: number): void {
+  for (let r = 0; r < RUNS.length; r += 3) {
+    const s1 = RUNS[r + 1]!;
+    let fwd = 0;
+    let rev = 0;
+    if (pv === 0) {
+      for (let s = RUNS[r]!; s < s1; s++) fwd += Math.round((ds * BASE_F[s]!) / 4);
+    } else {
+      for (let s = RUNS[r]!; s < s1; s++) {
+        const e = Math.round((ds * BASE_F[s]! - pv * PV_F[s]!) / 4);
+        if (e > 0) fwd += e;
+        else rev -= e;
+      }
+    }
+    const k = off + RUNS[r + 2]!;
+    acc[O_FWD + k]! += fwd;
+    acc[O_REV + k]! += rev;
+  }
+}
+
+// Day-type totals (NTYPES × 32) of the last SLOTS profiles used, in one preallocated slab: reused while
+// a terminal answers the Fns of its points, recomputed (≈ 1 µs per group) for a profile asked again later.
+const SLOTS = 512;
+const SLOT_SIZE = NTYPES * NFLAT;
+const slab = new Float64Array(SLOTS * SLOT_SIZE);
+const slotOwner: (Profile | undefined)[] = new Array<Profile | undefined>(SLOTS).fill(undefined);
+const slotDone = new Int32Array(SLOTS);
+let nextSlot = 0;
+
+/** Offset in `slab` of the day-type totals of `p`, with the groups in `mask` computed. */
+function totalsOf(p: Profile, mask: number): number {
+  let slot = p.slot;
+  if (slot < 0 || slotOwner[slot] !== p) {
+    slot = nextSlot;
+    nextSlot = (nextSlot + 1) % SLOTS;
+    slotOwner[slot] = p;
+    slotDone[slot] = 0;
+    p.slot = slot;
+    slab.fill(0, slot * SLOT_SIZE, (slot + 1) * SLOT_SIZE);
+  }
+  const base = slot * SLOT_SIZE;
+  const missing = mask & ~slotDone[slot]!;
+  if (missing === 0) return base;
+  for (let ty = 0; ty < NTYPES; ty++) {
+    if (missing & G_ACTIVE) addActiveDay(p.pvPeakW, p.dayScale[ty]!, slab, base + ty * NFLAT);
+    if (missing & ~G_ACTIVE) addSteps(p, p.dayScale[ty]!, 0, STEPS_PER_DAY, slab, base + ty * NFLAT, missing & ~G_ACTIVE);
+  }
+  slotDone[slot] = slotDone[slot]! | missing;
+  return base;
 }
 
 // Bounded cache of two generations: a full young generation becomes the old one and the previous old
 // is dropped. O(1) per miss — evicting the oldest Map entry one by one is not: V8 leaves deleted entries
-// as holes that keys().next() walks over. ≤ 20 000 profiles of ~1 KiB whatever the fleet's size.
+// as holes that keys().next() walks over. ≤ 20 000 small profiles whatever the fleet's size.
 const CACHE_GEN = 10_000;
 let young = new Map<string, Profile>();
 let old = new Map<string, Profile>();
@@ -280,12 +363,12 @@ function remember(key: string, p: Profile): void {
   young.set(key, p);
 }
 
-/** Drops every cached profile (tests: values must not depend on what was computed before). */
+/** Drops every cached profile and total (tests: values must not depend on what was computed before). */
 export function clearProfileCache(): void {
   young = new Map();
   old = new Map();
+  slotOwner.fill(undefined);
 }
-const SPLIT = [0.1, 0.3, 0.3, 0.3] as const;
 
 /** The derived parameters of one id (cached). */
 export function profileFor(seed: ModelId, id: ModelId): Profile {
@@ -303,14 +386,7 @@ export function profileFor(seed: ModelId, id: ModelId): Profile {
   const phaseWeights = [w0 / sum, w1 / sum, w2 / sum] as const;
   const voltageOffsets = [Math.round(60 * rnd() - 30), Math.round(60 * rnd() - 30), Math.round(60 * rnd() - 30)] as const;
   const fwdKwh = 1000 + Math.floor(19000 * rnd());
-  // Starting registers: ratio of each channel to forward active (q3 starts at 0), split over the tariffs.
-  const ratio = [1, pvPeakW > 0 ? 0.15 : 0, tanPhi, pvPeakW > 0 ? 0.015 : 0, 0, 0.05, 1.05, pvPeakW > 0 ? 0.151 : 0];
-  const initial = new Array<number>(NFLAT).fill(0);
-  for (let c = 0; c < NCH; c++) {
-    if (ratio[c] === 0) continue;
-    for (let k = 0; k < NK; k++) initial[c * NK + k] = Math.round(fwdKwh * 1000 * ratio[c]! * SPLIT[k]!);
-  }
-  const profile = new Profile(key, scale, pvPeakW, tanPhi, phaseWeights, voltageOffsets, initial);
+  const profile = new Profile(key, scale, pvPeakW, tanPhi, phaseWeights, voltageOffsets, fwdKwh);
   remember(key, profile);
   return profile;
 }
@@ -328,25 +404,28 @@ function position(t: number): { day: number; dow: number; step: number; intoStep
 }
 
 /**
- * Flat Wh (c·4 + k) accumulated up to `t` into `out` — exact for the channels of the groups in `mask`
- * (the others hold only their initial value). No allocation once the profile's totals exist.
+ * Flat Wh (c·4 + k) accumulated up to `t` into `out`, for the channels of the groups in `mask` (the
+ * others are left as they were). No allocation.
  */
 function accumulate(p: Profile, t: number, mask: number, out: Float64Array): Float64Array {
-  for (let i = 0; i < NFLAT; i++) out[i] = p.initial[i]!;
+  setInitial(p, mask, out);
   const local = t - EPOCH_MS;
   if (local <= 0) return out;
   const day = Math.floor(local / DAY_MS);
   const rem = local - day * DAY_MS;
   const step = Math.floor(rem / STEP_MS);
   const intoStep = rem - step * STEP_MS;
-  const totals = ensureTotals(p, mask);
+  const base = totalsOf(p, mask);
   const weeks = Math.floor(day / 7);
   const before = TYPE_BEFORE[day % 7]!;
   for (let ty = 0; ty < NTYPES; ty++) {
     const n = weeks * TYPE_PER_WEEK[ty]! + before[ty]!;
     if (n === 0) continue;
-    const o = ty * NFLAT;
-    for (let i = 0; i < NFLAT; i++) out[i]! += n * totals[o + i]!;
+    const o = base + ty * NFLAT;
+    for (let c = 0; c < NCH; c++) {
+      if ((GROUP_OF_CHANNEL[c]! & mask) === 0) continue;
+      for (let i = c * NK; i < c * NK + NK; i++) out[i]! += n * slab[o + i]!;
+    }
   }
   const ds = p.dayScale[DAY_TYPE[(EPOCH_DOW + day) % 7]!]!;
   if (step > 0) addSteps(p, ds, 0, step, out, 0, mask);
@@ -354,12 +433,12 @@ function accumulate(p: Profile, t: number, mask: number, out: Float64Array): Flo
   return out;
 }
 
-/** Scratch of the single-quantity paths (single-threaded, never held across calls). */
+/** Scratch of the register paths (single-threaded, never held across calls). */
 const scratch = new Float64Array(NFLAT);
 
 /** Integer Wh per channel and tariff accumulated up to `t` (UTC ms), including the initial registers. */
 export function energyWhAt(p: Profile, t: number): EnergyWh {
-  return nested(accumulate(p, t, G_ALL, scratch), 0);
+  return nested(accumulate(p, t, G_ALL, scratch));
 }
 
 /** `a − b` channel by channel (registers since a meter clear). */

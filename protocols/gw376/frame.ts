@@ -124,23 +124,31 @@ export interface DecodeOptions {
   allowTrailing?: boolean;
 }
 
-/**
- * Where `locateAux` puts its results: [data end, PW at, EC at, Tp at, shortfall (1/0)], offsets -1 when
- * the part is absent. A module scratch (the codec is synchronous), so locating allocates nothing.
- */
-export const AUX = new Int32Array(5);
+/** Where `locateAux` puts its results (offsets -1 when the part is absent). */
+export interface AuxLocation {
+  /** Offset after the last data-unit byte. */
+  dataEnd: number;
+  pwAt: number;
+  ecAt: number;
+  tpAt: number;
+  /** An announced part did not fit and was treated as absent. */
+  shortfall: boolean;
+}
+
+/** The scratch `locateAux` fills and returns (the codec is synchronous): locating allocates nothing. Read it at once. */
+const AUX: AuxLocation = { dataEnd: 0, pwAt: -1, ecAt: -1, tpAt: -1, shortfall: false };
 
 /**
  * Locates the AUX parts of the frame whose 68H is at `start` (§5.2.3.6), from the end: Tp if TpV, EC if
  * uplink with ACD, PW if downlink of a PW AFN; fills `AUX`. A part that does not fit is treated as absent
  * and flagged as a shortfall.
  */
-export function locateAux(buf: Uint8Array, start: number, userLength: number): void {
+export function locateAux(buf: Uint8Array, start: number, userLength: number): AuxLocation {
   const c = buf[start + 6]!;
   const seq = buf[start + 13]!;
   const dataStart = start + 14;
   let end = start + 6 + userLength;
-  let shortfall = 0;
+  let shortfall = false;
   let tpAt = -1;
   let ecAt = -1;
   let pwAt = -1;
@@ -148,27 +156,29 @@ export function locateAux(buf: Uint8Array, start: number, userLength: number): v
     if (end - TP_LEN >= dataStart) {
       end -= TP_LEN;
       tpAt = end;
-    } else shortfall = 1;
+    } else shortfall = true;
   }
   if (c & C_DIR) {
     if (c & C_FCB_ACD) {
       if (end - EC_LEN >= dataStart) {
         end -= EC_LEN;
         ecAt = end;
-      } else shortfall = 1;
+      } else shortfall = true;
     }
   } else if (afnNeedsPw(buf[start + 12]!)) {
     // Tolerance: a frame too short to hold PW plus one DA/DT is read as having no PW.
     if (end - PW_LEN >= dataStart + 4) {
       end -= PW_LEN;
       pwAt = end;
-    } else shortfall = 1;
+    } else shortfall = true;
   }
-  AUX[0] = end;
-  AUX[1] = pwAt;
-  AUX[2] = ecAt;
-  AUX[3] = tpAt;
-  AUX[4] = shortfall;
+  const aux = AUX;
+  aux.dataEnd = end;
+  aux.pwAt = pwAt;
+  aux.ecAt = ecAt;
+  aux.tpAt = tpAt;
+  aux.shortfall = shortfall;
+  return aux;
 }
 
 /**
@@ -225,12 +235,12 @@ export class Gw376Frame {
     const seq = buf[start + 13]!;
     this.seqByte = seq;
     this.dataStart = start + 14;
-    locateAux(buf, start, userLength);
-    this.dataEnd = AUX[0]!;
-    this.pwAt = AUX[1]!;
-    this.ecAt = AUX[2]!;
-    this.tpAt = AUX[3]!;
-    this.auxShortfall = AUX[4] === 1;
+    const aux = locateAux(buf, start, userLength);
+    this.dataEnd = aux.dataEnd;
+    this.pwAt = aux.pwAt;
+    this.ecAt = aux.ecAt;
+    this.tpAt = aux.tpAt;
+    this.auxShortfall = aux.shortfall;
   }
 
   /** Whole frame length, 68H to 16H. */

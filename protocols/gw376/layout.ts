@@ -497,7 +497,7 @@ function inlineOther(e: Emitter, name: FormatName, at: string): string {
  */
 function structLiteral(e: Emitter, fields: readonly (readonly [string, InlineValue])[]): string {
   const parts: string[] = [];
-  const patches: string[] = [];
+  const nulls: [flag: string, name: string][] = [];
   for (const [name, v] of fields) {
     if (v.bad === undefined) {
       parts.push(`${q(name)}: ${v.expr}`);
@@ -508,11 +508,11 @@ function structLiteral(e: Emitter, fields: readonly (readonly [string, InlineVal
     e.line(`const ${x} = ${v.expr};`);
     e.line(`const ${k} = ${v.bad};`);
     parts.push(`${q(name)}: ${x}`);
-    patches.push(`if (${k}) S[${q(name)}] = null;`);
+    nulls.push([k, name]);
   }
   const s = e.tmp('s');
   e.line(`const ${s} = { ${parts.join(', ')} };`);
-  for (const p of patches) e.line(p.replace('S[', `${s}[`));
+  for (const [k, name] of nulls) e.line(`if (${k}) ${s}[${q(name)}] = null;`);
   return s;
 }
 

@@ -30,7 +30,6 @@ import {
   SEQ_FIN,
   SEQ_FIR,
   SEQ_NO,
-  AUX,
   a1Text,
   auxLength,
   checkFrame,
@@ -91,12 +90,12 @@ export function decodeMessage(input: Buffer | Gw376Frame, opts?: DecodeOptions):
 
 /** The message of the validated frame whose 68H is at `p` (§5.2: C, A, AFN, SEQ, data units, AUX). */
 function messageAt(buf: Buffer, p: number, userLength: number, protocolId: number, revision: Revision): Gw376Message {
-  locateAux(buf, p, userLength);
-  const dataEnd = AUX[0]!;
-  const pwAt = AUX[1]!;
-  const ecAt = AUX[2]!;
-  const tpAt = AUX[3]!;
-  const shortfall = AUX[4] === 1;
+  const aux = locateAux(buf, p, userLength);
+  const dataEnd = aux.dataEnd;
+  const pwAt = aux.pwAt;
+  const ecAt = aux.ecAt;
+  const tpAt = aux.tpAt;
+  const shortfall = aux.shortfall;
   const c = buf[p + 6]!;
   const a3 = buf[p + 11]!;
   const afn = buf[p + 12]!;

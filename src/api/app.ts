@@ -25,9 +25,11 @@ import type { ReadingStore } from '../store/store.js';
 import type { BillingService } from '../billing/service.js';
 import type { CustomerService } from '../customer/service.js';
 import type { OutageService } from '../outage/outage-service.js';
-import { ApiAudit } from './audit.js';
+import type { ApiAudit } from './audit.js';
 import type { ApiKeyStore } from './auth/keys.js';
-import { mayUse, type Actor, type ApiRole } from './auth/roles.js';
+import './auth/request.js';
+import { mayUse, type ApiRole } from './auth/roles.js';
+export { actorOf } from './auth/request.js';
 import type { ApiConfig } from './config.js';
 import { ApiError, ERROR_SCHEMA, apiErrorOf } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
@@ -38,10 +40,6 @@ import { operationsRoutes } from './routes/operations.js';
 import { ERROR_REF, SECURITY } from './schemas.js';
 
 declare module 'fastify' {
-  interface FastifyRequest {
-    /** The authenticated caller (null only on public routes). */
-    actor: Actor | null;
-  }
   interface FastifyContextConfig {
     /** Roles that may use the route (admin always may). A route with neither roles nor public is admin-only. */
     roles?: readonly ApiRole[];
@@ -73,12 +71,6 @@ export interface ApiOptions {
   plugins?: readonly ApiPlugin[];
   logger?: Logger;
   now?: () => number;
-}
-
-/** The authenticated actor of a request on a non-public route. */
-export function actorOf(req: FastifyRequest): Actor {
-  if (!req.actor) throw new ApiError(401, 'unauthenticated', 'this route needs an API key');
-  return req.actor;
 }
 
 function presentedKey(req: FastifyRequest): string | undefined {

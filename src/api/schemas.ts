@@ -10,7 +10,7 @@ export function errors(...codes: number[]): Record<number, typeof ERROR_REF> {
   return out;
 }
 
-export const SECURITY = [{ bearer: [] }, { apiKey: [] }];
+export const SECURITY: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }];
 
 export const DATE = { type: 'string', pattern: DATE_PATTERN, description: 'local date (China time) YYYY-MM-DD' } as const;
 export const MONTH = { type: 'string', pattern: MONTH_PATTERN, description: 'local month YYYY-MM' } as const;

@@ -16,6 +16,7 @@ import { registerControl } from './control.js';
 import { registerScheme } from './scheme.js';
 import { registerPrepay } from './prepay.js';
 import { registerAudit } from './audit.js';
+import { registerApikey } from './apikey.js';
 import { describeError, exitCodeFor } from './errors.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -45,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   registerScheme(program, out);
   registerPrepay(program, out);
   registerAudit(program, out);
+  registerApikey(program, out);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

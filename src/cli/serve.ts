@@ -16,6 +16,7 @@ interface ServeOpts {
   data?: string;
   terminalPort?: string;
   adminPort?: string;
+  apiPort?: string;
   mqtt?: string;
 }
 
@@ -30,11 +31,13 @@ export function serveConfig(o: ServeOpts): HesConfig {
   const base = loadConfig(o.config ? { file: o.config } : {});
   const terminalPort = port('--terminal-port', o.terminalPort);
   const adminPort = port('--admin-port', o.adminPort);
+  const apiPort = port('--api-port', o.apiPort);
   const c: HesConfig = {
     ...base,
     fep: { ...base.fep, ...(terminalPort !== undefined ? { port: terminalPort } : {}) },
     admin: { ...base.admin, ...(adminPort !== undefined ? { port: adminPort } : {}) },
     mqtt: { ...base.mqtt, ...(o.mqtt !== undefined ? { url: o.mqtt } : {}) },
+    api: { ...base.api, ...(apiPort !== undefined ? { port: apiPort } : {}) },
     data: { ...base.data, ...(o.data !== undefined ? { dir: o.data } : {}) },
   };
   return validateConfig(c, 'configuration with command-line flags');
@@ -48,13 +51,14 @@ export function registerServe(program: Command, out: (s: string) => void): void 
     .option('--data <dir>', 'data directory holding openhes.db (default: config data.dir)')
     .option('--terminal-port <n>', 'TCP port for terminal dial-in (default: config fep.port; 0 = any free port)')
     .option('--admin-port <n>', 'admin API port on 127.0.0.1 (default: config admin.port; 0 = any free port)')
+    .option('--api-port <n>', 'northbound API port (default: config api.port, host api.host = 127.0.0.1; 0 = any free port)')
     .option('--mqtt <url>', "MQTT channel: mqtt://host:port (external broker), embedded[:port] (in-process broker), '' = off")
     .action(async (o: ServeOpts) => {
       const config = serveConfig(o);
       const log = createLogger('hes', process.env.HES_LOG_LEVEL ?? config.log.level);
-      const he = HeadEnd.open(config, { logger: log });
+      const he = HeadEnd.open(config, { logger: log, api: config.api.enabled });
       const a = await he.start();
-      out(`hes serve: ready terminals tcp://${a.terminal.host}:${a.terminal.port}${a.admin ? ` admin ${a.admin}` : ''}${a.mqtt ? ` mqtt ${a.mqtt}` : ''}${a.data ? ` data ${a.data}` : ''}`);
+      out(`hes serve: ready terminals tcp://${a.terminal.host}:${a.terminal.port}${a.admin ? ` admin ${a.admin}` : ''}${a.api ? ` api ${a.api}` : ''}${a.mqtt ? ` mqtt ${a.mqtt}` : ''}${a.data ? ` data ${a.data}` : ''}`);
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: NodeJS.Signals): void => {

@@ -196,6 +196,8 @@ export interface HeadEndStatus {
   uptimeS: number;
   terminalListener?: { host: string; port: number };
   admin?: string;
+  /** Northbound API base URL. */
+  api?: string;
   mqtt?: string;
   data?: string;
 }

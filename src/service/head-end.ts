@@ -62,6 +62,8 @@ import type { TerminalCatalog } from './catalog.js';
 import { archiveCatalog } from './catalog.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt-broker.js';
+import type { ApiPlugin } from '../api/app.js';
+import { Northbound } from '../api/northbound.js';
 
 export interface HeadEndOptions {
   config: HesConfig;
@@ -88,12 +90,18 @@ export interface HeadEndOptions {
   collectionDb?: Db;
   /** Close `store` on stop (the store the head-end opened itself). */
   ownsStore?: boolean;
+  /** Start the northbound API (src/api; default false: `hes serve` passes config api.enabled) — needs the head-end database (`collectionDb` or `controlDb`). */
+  api?: boolean;
+  /** More northbound API areas under /api/v1 (load control, completeness). */
+  apiPlugins?: readonly ApiPlugin[];
 }
 
 export interface HeadEndAddresses {
   terminal: { host: string; port: number };
   /** Admin API base URL, e.g. http://127.0.0.1:9301. */
   admin?: string;
+  /** Northbound API base URL, e.g. http://127.0.0.1:9380 (docs at /docs). */
+  api?: string;
   /** MQTT broker the FEP subscribes to. */
   mqtt?: string;
   data?: string;
@@ -137,6 +145,11 @@ export class HeadEnd implements HeadEndApi {
   private readonly archive: F10Source | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   private adminServer: AdminServer | undefined;
+  /** The northbound API (billing, customer service, operations), once started. */
+  northbound: Northbound | undefined;
+  private readonly apiDb: Db | undefined;
+  private readonly withApi: boolean;
+  private readonly apiPlugins: readonly ApiPlugin[];
   private broker: EmbeddedBroker | undefined;
   private addresses: HeadEndAddresses | undefined;
   private dialOutTimer: Timer | undefined;
@@ -176,6 +189,9 @@ export class HeadEnd implements HeadEndApi {
     }
     this.store = o.store;
     this.ownsStore = o.ownsStore ?? false;
+    this.apiDb = o.collectionDb ?? o.controlDb;
+    this.withApi = (o.api ?? false) && this.apiDb !== undefined;
+    this.apiPlugins = o.apiPlugins ?? [];
     this.collection =
       o.store && o.collectionDb
         ? new CollectionService({
@@ -194,7 +210,7 @@ export class HeadEnd implements HeadEndApi {
   }
 
   /** Production wiring: the archive in `config.data.dir` is the directory and the catalog. */
-  static open(config: HesConfig, o: { logger?: Logger; clock?: Clock; bus?: EventBus<HesEvents> } = {}): HeadEnd {
+  static open(config: HesConfig, o: { logger?: Logger; clock?: Clock; bus?: EventBus<HesEvents>; api?: boolean; apiPlugins?: readonly ApiPlugin[] } = {}): HeadEnd {
     const archive = Archive.open(config.data.dir);
     try {
       const directory = new ArchiveDirectory(archive.db, { pw: config.fep.pw, msa: config.fep.msa });
@@ -241,6 +257,22 @@ export class HeadEnd implements HeadEndApi {
         this.adminServer = await startAdminServer(this, { port: this.config.admin.port, logger: this.log.child({ component: 'admin' }), routes });
         addresses.admin = this.adminServer.url;
       }
+      if (this.withApi) {
+        this.northbound = await Northbound.start({
+          config: this.config,
+          db: this.apiDb!,
+          headEnd: this,
+          fep: this.fep,
+          bus: this.bus,
+          clock: this.clock,
+          logger: this.log.child({ component: 'api' }),
+          plugins: this.apiPlugins,
+          ...(this.store ? { store: this.store } : {}),
+          ...(this.prepay ? { prepay: this.prepay } : {}),
+          ...(this.collection ? { collection: this.collection } : {}),
+        });
+        addresses.api = this.northbound.url;
+      }
       if (this.dataDir) addresses.data = this.dataDir === ':memory:' ? this.dataDir : dbPath(this.dataDir);
       this.addresses = addresses;
       const known = this.catalog.count();
@@ -261,10 +293,12 @@ export class HeadEnd implements HeadEndApi {
       this.dialOutTimer = undefined;
       // Stop accepting admin requests; closing the FEP fails the call-ups in flight, which answers them.
       const adminClosed = this.adminServer?.close();
+      const apiClosed = this.northbound?.close();
       // No new collection work; what is under way ends when the FEP fails its requests.
       const collected = this.collection?.stop();
       await this.fep.close();
       await adminClosed;
+      await apiClosed;
       await collected;
       if (this.ownsStore) await this.store?.close();
       await this.broker?.close();
@@ -312,6 +346,7 @@ export class HeadEnd implements HeadEndApi {
     if (a) {
       s.terminalListener = a.terminal;
       put(s, 'admin', a.admin);
+      put(s, 'api', a.api);
       put(s, 'mqtt', a.mqtt);
       put(s, 'data', a.data);
     }

@@ -6,12 +6,12 @@
  *   POST /api/v1/terminals/{key}/call                  engineer, operator   (audited)
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { callSpecOf, terminalKey } from '../../admin/validate.js';
+import { callSpecOf, parsePnList, terminalKey } from '../../admin/validate.js';
 import { parseTerminalKey, terminalKeyOf } from '../../fep/directory.js';
 import type { HeadEndApi, TerminalState } from '../../service/api.js';
 import type { ApiConfig } from '../config.js';
 import { CURSOR_QUERY, LIMIT_QUERY, decodeCursor, encodeCursor, pageLimit } from '../http.js';
-import { ANY_OBJECT, TERMINAL_KEY, errors, pageOf } from '../schemas.js';
+import { ANY_OBJECT, TERMINAL_KEY, errors } from '../schemas.js';
 
 const READ = ['operator', 'engineer'] as const;
 
@@ -56,7 +56,7 @@ const CALL_BODY = {
   properties: {
     afn: { anyOf: [{ type: 'integer', minimum: 0, maximum: 255 }, { type: 'string', maxLength: 8 }], description: '0C (real-time) or 0D (history); number or hex' },
     fn: { type: 'integer', minimum: 1, maximum: 248 },
-    pn: { anyOf: [{ type: 'array', items: { type: 'integer', minimum: 0, maximum: 2040 }, minItems: 1, maxItems: 2040 }, { type: 'string', maxLength: 200 }], description: 'measuring points: [1, 2] or "1-20"' },
+    pn: { anyOf: [{ type: 'array', items: { type: 'integer', minimum: 0, maximum: 2040 }, minItems: 1, maxItems: 2040 }, { type: 'string', pattern: '^[0-9,\\- ]{1,200}$' }], description: 'measuring points: [1, 2] or "1-20,25"' },
     date: { type: 'string', description: 'daily frozen data: YYYY-MM-DD' },
     month: { type: 'string', description: 'monthly frozen data: YYYY-MM' },
     from: { type: 'string', description: 'curve start: YYYY-MM-DDTHH:mm' },
@@ -92,7 +92,10 @@ export function operationsRoutes(o: { headEnd: HeadEndApi; config: ApiConfig }):
           summary: 'terminals: online, offline (archive terminals not online), quarantined (unknown ones)',
           tags: ['operations'],
           querystring: { type: 'object', additionalProperties: false, properties: { state: { type: 'string', enum: ['online', 'offline', 'quarantine'] }, limit: LIMIT_QUERY, cursor: CURSOR_QUERY } },
-          response: { 200: { ...pageOf({ $ref: 'TerminalSummary#' }), properties: { ...(pageOf({ $ref: 'TerminalSummary#' }) as { properties: object }).properties, total: { type: 'integer' } } }, ...errors(400) },
+          response: {
+            200: { type: 'object', required: ['total', 'items'], properties: { total: { type: 'integer', description: 'terminals in the listing, all pages' }, items: { type: 'array', items: { $ref: 'TerminalSummary#' } }, nextCursor: { type: 'string' } } },
+            ...errors(400),
+          },
         },
       },
       async (req) => {
@@ -130,7 +133,8 @@ export function operationsRoutes(o: { headEnd: HeadEndApi; config: ApiConfig }):
       },
       async (req) => {
         const p = parseTerminalKey(terminalKey(req.params.key, 'key'))!;
-        return o.headEnd.call(callSpecOf({ ...req.body, terminal: terminalKeyOf(p.a1, p.a2) }));
+        const pn = typeof req.body.pn === 'string' ? parsePnList(req.body.pn) : req.body.pn;
+        return o.headEnd.call(callSpecOf({ ...req.body, pn, terminal: terminalKeyOf(p.a1, p.a2) }));
       },
     );
   };

@@ -1,5 +1,5 @@
 /** Shared pieces of the store tests: a store that can be taken down, a log catcher; batches from data.ts. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -7,8 +7,17 @@ import { StoreInputError } from '../../../src/store/errors.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import type { EventQuery, Gap, GapQuery, Reading, ReadingQuery, ReadingStore, StoreHealth, StoredEvent } from '../../../src/store/store.js';
 
+const created: string[] = [];
+
+/** A fresh temporary directory, removed by `removeTmpDirs()` (call it in afterAll). */
 export function tmpDir(prefix = 'hes-spool-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(d);
+  return d;
+}
+
+export function removeTmpDirs(): void {
+  for (const d of created.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
 /** A MemoryStore whose writes fail while `down`, and which records every successful write call. */

@@ -8,13 +8,13 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { EmbeddedStore } from '../../../src/store/embedded/embedded-store.js';
 import { SpooledStore } from '../../../src/store/spool.js';
 import type { Reading } from '../../../src/store/store.js';
 import { collect } from '../../helpers/store-contract.js';
 import { batchOf } from './data.js';
-import { catchLogs, tmpDir } from './helpers.js';
+import { catchLogs, removeTmpDirs, tmpDir } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '../../..');
@@ -93,6 +93,8 @@ async function verify(spoolDir: string, dataDir: string, acked: ReadonlySet<numb
 }
 
 describe('spool survives kill -9', () => {
+  afterAll(removeTmpDirs);
+
   it('with the store down: every acknowledged batch is replayed from the spool', async () => {
     const root = tmpDir('hes-crash-');
     const spoolDir = path.join(root, 'spool');

@@ -6,14 +6,14 @@
  */
 import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
 import { SpoolLockedError, StoreClosedError, StoreInputError } from '../../../src/store/errors.js';
 import { SpooledStore } from '../../../src/store/spool.js';
 import { eventsRecord } from '../../../src/store/spool/payload.js';
 import { scanRecords } from '../../../src/store/spool/record.js';
 import { collect, cstDay, reading } from '../../helpers/store-contract.js';
-import { DAY1, FlakyStore, batchOf, catchLogs, tmpDir } from './helpers.js';
+import { DAY1, FlakyStore, batchOf, catchLogs, removeTmpDirs, tmpDir } from './helpers.js';
 
 const ALL = { from: 0, to: cstDay(2030, 1, 1) };
 const WAIT = { timeout: 15_000, interval: 5 };
@@ -26,6 +26,7 @@ async function openSpool(inner: FlakyStore, dir: string, o: Partial<Parameters<t
 afterEach(async () => {
   for (const s of open.splice(0)) await s.close();
 });
+afterAll(removeTmpDirs);
 
 const segmentFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.startsWith('seg-')).sort();
 const lastSegment = (dir: string): string => path.join(dir, segmentFiles(dir).at(-1)!);
