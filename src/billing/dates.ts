@@ -13,7 +13,7 @@ export const DATETIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2})?)
 export function dayOf(text: string, field: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   const t = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
-  if (!m || Number.isNaN(t) || new Date(t).getUTCDate() !== Number(m[3]) || Number(m[1]) < 2000) throw new InputError(field, `'${text}' is not a date YYYY-MM-DD`);
+  if (!m || Number.isNaN(t) || new Date(t).getUTCDate() !== Number(m[3]) || new Date(t).getUTCMonth() + 1 !== Number(m[2]) || Number(m[1]) < 2000) throw new InputError(field, `'${text}' is not a date YYYY-MM-DD`);
   return t - CST_OFFSET_MS;
 }
 
