@@ -56,7 +56,7 @@ export function registerServe(program: Command, out: (s: string) => void): void 
     .action(async (o: ServeOpts) => {
       const config = serveConfig(o);
       const log = createLogger('hes', process.env.HES_LOG_LEVEL ?? config.log.level);
-      const he = HeadEnd.open(config, { logger: log, api: config.api.enabled });
+      const he = await HeadEnd.open(config, { logger: log, api: config.api.enabled });
       const a = await he.start();
       out(`hes serve: ready terminals tcp://${a.terminal.host}:${a.terminal.port}${a.admin ? ` admin ${a.admin}` : ''}${a.api ? ` api ${a.api}` : ''}${a.mqtt ? ` mqtt ${a.mqtt}` : ''}${a.data ? ` data ${a.data}` : ''}`);
       await new Promise<void>((resolve) => {

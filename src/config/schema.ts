@@ -5,6 +5,7 @@
 import { DEFAULT_SCHEDULER, SCHEDULER_CHECKS, type SchedulerConfig } from '../scheduler/config.js';
 import { CONTROL_CHECKS, DEFAULT_CONTROL, DEFAULT_PREPAY, PREPAY_CHECKS, type ControlConfig, type PrepayConfig } from '../control/config.js';
 import { API_CHECKS, DEFAULT_API, type ApiConfig } from '../api/config.js';
+import { DEFAULT_STORE, STORE_CHECKS, type StoreConfig } from '../store/config.js';
 export interface HesConfig {
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   meter: {
@@ -67,6 +68,8 @@ export interface HesConfig {
     /** Data directory (created when missing). */
     dir: string;
   };
+  /** Time-series store: backend (embedded / InfluxDB) and the write-ahead spool (src/store/config.ts). */
+  store: StoreConfig;
   /** Collection tasks, 补采 and completeness (src/scheduler/config.ts). */
   scheduler: SchedulerConfig;
   /** Load control: two-person rule, expiry, concurrency, verification (src/control/config.ts). */
@@ -108,6 +111,7 @@ export const DEFAULT_CONFIG: HesConfig = {
   admin: { port: 9301 },
   mqtt: { url: '', topicPrefix: 'hes' },
   data: { dir: './.state/data' },
+  store: DEFAULT_STORE,
   scheduler: DEFAULT_SCHEDULER,
   control: DEFAULT_CONTROL,
   prepay: DEFAULT_PREPAY,
@@ -170,6 +174,7 @@ const SCHEMA: Record<string, Record<string, Check>> = {
     topicPrefix: pattern(/^[A-Za-z0-9_\-/]{1,64}$/, 'a topic prefix without wildcards'),
   },
   data: { dir: pattern(/^[^\0]{1,4096}$/, 'a directory path') },
+  store: STORE_CHECKS,
   scheduler: SCHEDULER_CHECKS,
   control: CONTROL_CHECKS,
   prepay: PREPAY_CHECKS,

@@ -200,6 +200,8 @@ export interface HeadEndStatus {
   api?: string;
   mqtt?: string;
   data?: string;
+  /** The time-series store and, when one is in front, the write-ahead spool's backlog. */
+  store?: { name: string; spool?: { state: string; pendingBatches: number; pendingReadings: number; pendingBytes: number; oldestPendingAgeMs: number; lastError: string | null } };
 }
 
 export interface HeadEndApi {

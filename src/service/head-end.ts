@@ -38,7 +38,8 @@ import { ControlService } from '../control/service.js';
 import { collectRoutes } from '../admin/collect-routes.js';
 import { CollectionService } from '../scheduler/service.js';
 import { ArchiveTargets } from '../scheduler/targets.js';
-import { EmbeddedStore } from '../store/embedded/embedded-store.js';
+import { openConfiguredStore } from '../store/open.js';
+import type { SpooledStore } from '../store/spool.js';
 import type { ReadingStore } from '../store/store.js';
 import type {
   ArchiveSyncDifference,
@@ -90,6 +91,8 @@ export interface HeadEndOptions {
   collectionDb?: Db;
   /** Close `store` on stop (the store the head-end opened itself). */
   ownsStore?: boolean;
+  /** The write-ahead spool in front of `store`, when there is one (status in /v1/status and metrics). */
+  spool?: SpooledStore;
   /** Start the northbound API (src/api; default false: `hes serve` passes config api.enabled) — needs the head-end database (`collectionDb` or `controlDb`). */
   api?: boolean;
   /** More northbound API areas under /api/v1 (load control, completeness). */
@@ -134,6 +137,7 @@ export class HeadEnd implements HeadEndApi {
   readonly collection: CollectionService | undefined;
   readonly store: ReadingStore | undefined;
   private readonly ownsStore: boolean;
+  private readonly spool: SpooledStore | undefined;
   readonly bus: EventBus<HesEvents>;
   readonly clock: Clock;
   private readonly log: Logger;
@@ -188,6 +192,7 @@ export class HeadEnd implements HeadEndApi {
       this.prepay = undefined;
     }
     this.store = o.store;
+    this.spool = o.spool;
     this.ownsStore = o.ownsStore ?? false;
     this.apiDb = o.collectionDb ?? o.controlDb;
     this.withApi = (o.api ?? false) && this.apiDb !== undefined;
@@ -209,17 +214,20 @@ export class HeadEnd implements HeadEndApi {
     this.watch();
   }
 
-  /** Production wiring: the archive in `config.data.dir` is the directory and the catalog. */
-  static open(config: HesConfig, o: { logger?: Logger; clock?: Clock; bus?: EventBus<HesEvents>; api?: boolean; apiPlugins?: readonly ApiPlugin[] } = {}): HeadEnd {
+  /**
+   * Production wiring: the archive in `config.data.dir` is the directory and the catalog; the store is
+   * the configured backend (embedded `<data>/store.db` or InfluxDB) behind the write-ahead spool
+   * `<data>/spool` (src/store/open.ts).
+   */
+  static async open(config: HesConfig, o: { logger?: Logger; clock?: Clock; bus?: EventBus<HesEvents>; api?: boolean; apiPlugins?: readonly ApiPlugin[] } = {}): Promise<HeadEnd> {
     const archive = Archive.open(config.data.dir);
     try {
       const directory = new ArchiveDirectory(archive.db, { pw: config.fep.pw, msa: config.fep.msa });
-      // The embedded store in the data directory (`<data>/store.db`).
-      const store = EmbeddedStore.open(config.data.dir, o.logger ? { logger: o.logger.child({ component: 'store' }) } : {});
+      const { store, spool } = await openConfiguredStore(config, { archiveDb: archive.db, ...(o.logger ? { logger: o.logger } : {}), ...(o.clock ? { clock: o.clock } : {}) });
       try {
-        return new HeadEnd({ ...o, config, directory, catalog: archiveCatalog(archive), owned: archive, dataDir: config.data.dir, archive, controlDb: archive.db, store, ownsStore: true, collectionDb: archive.db });
+        return new HeadEnd({ ...o, config, directory, catalog: archiveCatalog(archive), owned: archive, dataDir: config.data.dir, archive, controlDb: archive.db, store, ownsStore: true, collectionDb: archive.db, ...(spool ? { spool } : {}) });
       } catch (e) {
-        void store.close();
+        await store.close().catch(() => undefined);
         throw e;
       }
     } catch (e) {
@@ -349,6 +357,13 @@ export class HeadEnd implements HeadEndApi {
       put(s, 'api', a.api);
       put(s, 'mqtt', a.mqtt);
       put(s, 'data', a.data);
+    }
+    if (this.store) {
+      const sp = this.spool?.status();
+      s.store = {
+        name: this.store.name,
+        ...(sp ? { spool: { state: sp.state, pendingBatches: sp.pendingBatches, pendingReadings: sp.pendingReadings, pendingBytes: sp.pendingBytes, oldestPendingAgeMs: sp.oldestPendingAgeMs, lastError: sp.lastError?.message ?? null } } : {}),
+      };
     }
     return s;
   }

@@ -116,7 +116,7 @@ beforeAll(async () => {
       recollect: { enabled: true, firstDelayS: 2, factor: 1, maxDelayS: 2, closeHours: 24 },
     },
   };
-  he = HeadEnd.open(config, { clock: shiftedClock(SHIFT) });
+  he = await HeadEnd.open(config, { clock: shiftedClock(SHIFT) });
   const a = await he.start();
   port = a.terminal.port;
   url = a.admin!;

@@ -1,0 +1,173 @@
+/**
+ * A daily-frozen round end to end (shared by bench/daily-collect.bench.ts and bench/daily-1m.bench.ts):
+ * N terminals × M meters (SimulatedTerminal fleet in its own process, bench/fep-fleet-child.ts) dial in
+ * over loopback TCP to the head-end in this process (archive imported from the fleet's own archive
+ * files, FEP, scheduler, and the embedded store on disk or InfluxDB 1.x started here); then the daily
+ * campaign of today (AFN0D `--fns`, planned 8 Pn × Fn per data unit, `--points` Pn per request) runs
+ * once over the fleet. Prints wall time, readings/s and values/s, requests, success rate, the peak RSS
+ * and CPU time of both processes (and of influxd).
+ * Bounded: loopback only, every phase has a time limit, and a watchdog ends the run after `--max-s`.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startInfluxd, type InfluxdHandle } from '../scripts/influxd.mjs';
+import { writeArchive } from '../simulators/fleet/archive-writer.js';
+import { Archive } from '../src/archive/archive.js';
+import { importArchive } from '../src/archive/import.js';
+import { DEFAULT_CONFIG, type HesConfig } from '../src/config/schema.js';
+import { DEFAULT_SCHEDULER } from '../src/scheduler/config.js';
+import { LocalCalendar } from '../src/scheduler/time.js';
+import { HeadEnd } from '../src/service/head-end.js';
+import { DEFAULT_STORE } from '../src/store/config.js';
+import { A1, cpuMs, FleetProcess, loadAverage, MiB, num, parseArgs, until } from './fep-common.js';
+
+export type StoreKind = 'embedded' | 'influx';
+
+export interface DailyRoundOptions {
+  terminals: number;
+  meters: number;
+  /** Pn per request (scheduler batch.maxPointsPerRequest). */
+  points: number;
+  /** Terminals worked on at once (scheduler concurrency.terminals). */
+  concurrency: number;
+  /** AFN0D Fns of the daily task. */
+  fns: number[];
+  stores: StoreKind[];
+  /** Watchdog: the whole run (all stores) ends after this many seconds. */
+  maxS: number;
+}
+
+/** Options from the command line over the entry's defaults (`--store both` = embedded then influx). */
+export function dailyOptions(defaults: { terminals: string; meters: string; points: string; concurrency: string; fns: string; store: string; 'max-s': string }): DailyRoundOptions {
+  const a = parseArgs(defaults);
+  const fns = a.fns.split(',').map((x) => num(x, 'fns', 1, 255));
+  const stores: StoreKind[] = a.store === 'both' ? ['embedded', 'influx'] : a.store === 'embedded' || a.store === 'influx' ? [a.store] : [];
+  if (stores.length === 0) throw new Error(`--store must be embedded, influx or both, got "${a.store}"`);
+  return {
+    terminals: num(a.terminals, 'terminals', 1, 20_000),
+    meters: num(a.meters, 'meters', 1, 2040),
+    points: num(a.points, 'points', 1, 2040),
+    concurrency: num(a.concurrency, 'concurrency', 1, 100_000),
+    fns,
+    stores,
+    maxS: num(a['max-s'], 'max-s', 10, 7200),
+  };
+}
+
+/** Peak RSS of a process in bytes: VmHWM from /proc (Linux), the high-water mark, not the current size. */
+function peakRss(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+const mib = (b: number): string => (b / MiB).toFixed(0);
+
+/** Resets this process's VmHWM (Linux clear_refs 5), so the peak is the round's, not the archive import's. */
+function resetPeakRss(): void {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    // not Linux or not allowed: the peak then includes the setup
+  }
+}
+
+/** Runs the round once per store kind, each with a fresh head-end, fleet and data directory. */
+export async function runDailyRounds(o: DailyRoundOptions): Promise<void> {
+  const root = mkdtempSync(path.join(tmpdir(), 'hes-daily-bench-'));
+  const live: { fleet?: FleetProcess; he?: HeadEnd; influxd?: InfluxdHandle } = {};
+  const cleanup = async (): Promise<void> => {
+    await live.fleet?.stop().catch(() => undefined);
+    await live.he?.stop().catch(() => undefined);
+    await live.influxd?.stop().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  };
+  const watchdog = setTimeout(() => {
+    console.log(`watchdog: ${o.maxS} s reached, stopping`);
+    void cleanup().finally(() => process.exit(2));
+  }, o.maxS * 1000);
+  watchdog.unref();
+  try {
+    const csv = path.join(root, 'archive');
+    writeArchive(csv, { a1: A1, terminals: o.terminals, metersPerTerminal: o.meters, seed: 1 });
+    for (const kind of o.stores) await runOne(o, kind, csv, path.join(root, kind), live);
+  } finally {
+    clearTimeout(watchdog);
+    await cleanup();
+  }
+}
+
+async function runOne(o: DailyRoundOptions, kind: StoreKind, csv: string, dataDir: string, live: { fleet?: FleetProcess; he?: HeadEnd; influxd?: InfluxdHandle }): Promise<void> {
+  const cal = new LocalCalendar(480);
+  console.log(`\n## ${o.terminals} × ${o.meters} meters, AFN0D F${o.fns.join('/F')}, store ${kind} — load average ${await loadAverage()}`);
+  const archive = Archive.open(dataDir);
+  const t0 = performance.now();
+  importArchive(archive.db, csv);
+  archive.close();
+  console.log(`archive: imported in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  resetPeakRss();
+
+  if (kind === 'influx') live.influxd = await startInfluxd({ dir: path.join(dataDir, 'influxd') });
+  const config: HesConfig = {
+    ...DEFAULT_CONFIG,
+    // The production wiring (HeadEnd.open): the backend behind the write-ahead spool <data>/spool.
+    store: kind === 'influx' ? { ...DEFAULT_STORE, backend: 'influxdb', influxUrl: live.influxd!.url, influxDatabase: 'hes' } : DEFAULT_STORE,
+    log: { level: 'warn' },
+    data: { dir: dataDir },
+    fep: { ...DEFAULT_CONFIG.fep, port: 0, maxSessions: o.terminals + 100 },
+    admin: { port: 0 },
+    scheduler: {
+      ...DEFAULT_SCHEDULER,
+      // the round is started by the bench, not the clock
+      enabled: false,
+      tasks: { ...DEFAULT_SCHEDULER.tasks, daily: { ...DEFAULT_SCHEDULER.tasks.daily, fns: o.fns } },
+      concurrency: { ...DEFAULT_SCHEDULER.concurrency, terminals: o.concurrency },
+      batch: { ...DEFAULT_SCHEDULER.batch, maxPointsPerRequest: o.points },
+    },
+  };
+  const he = (live.he = await HeadEnd.open(config));
+  try {
+    const a = await he.start();
+    const fleet = (live.fleet = await FleetProcess.start(o.maxS));
+    const online = (): number => he.fep.metrics().online;
+    const ramp = Math.max(2000, Math.ceil(o.terminals / 5));
+    await fleet.add({ url: `tcp://127.0.0.1:${a.terminal.port}`, terminals: o.terminals, firstA2: 1, meters: o.meters, rampPerSec: ramp, mqttConnections: 0 });
+    if (!(await until(() => online() >= o.terminals, 300_000))) throw new Error(`only ${online()} of ${o.terminals} terminals online after 300 s`);
+    console.log(`fleet: ${o.terminals} terminals online`);
+
+    const fleetPid = fleet.child.proc.pid ?? 0;
+    const pids = [process.pid, fleetPid, ...(live.influxd ? [live.influxd.pid] : [])];
+    const cpu0 = pids.map((p) => cpuMs(p));
+    const today = cal.dateOf(Date.now());
+    const c = he.collection!;
+    const t1 = performance.now();
+    const done = c.startCampaign('daily', today).then(() => true);
+    const limit = new Promise<false>((r) => setTimeout(() => r(false), o.maxS * 1000).unref());
+    const finished = await Promise.race([done, limit]);
+    const wall = (performance.now() - t1) / 1000;
+    const cpu = pids.map((p, i) => (cpuMs(p) - cpu0[i]!) / 1000);
+    if (!finished) console.log(`  ! the round did not finish within ${o.maxS} s`);
+    const run = c.runs().find((r) => r.task === 'daily')!;
+    const status = await c.status({ date: today, task: 'daily', by: 'system' });
+    const meters = o.terminals * o.meters;
+    console.log(`daily round ${o.terminals} × ${o.meters} (${meters} meters), store ${kind}: ${wall.toFixed(1)} s wall`);
+    console.log(`  readings written ${run.readings} (${Math.round(run.readings / wall)} /s), values ${run.readings * 5} (${Math.round((run.readings * 5) / wall)} /s; total + 4 tariffs per reading)`);
+    console.log(`  requests ${run.requests.sent} (ok ${run.requests.ok}, failed ${run.requests.failed}), terminals complete ${run.terminals.complete}/${run.terminals.total}`);
+    console.log(`  success rate ${((status.system.successRate ?? 0) * 100).toFixed(2)} %`);
+    for (const p of run.problems.slice(0, 3)) console.log(`  ! ${p.slice(0, 200)}`);
+    const names = ['head-end', 'fleet', 'influxd'];
+    console.log(`  CPU during the round: ${cpu.map((s, i) => `${names[i]} ${s.toFixed(1)} s (${((100 * s) / wall).toFixed(0)} %)`).join(', ')}`);
+    console.log(`  peak RSS: ${pids.map((p, i) => `${names[i]} ${mib(peakRss(p))} MiB`).join(', ')}`);
+  } finally {
+    await live.fleet?.stop();
+    live.fleet = undefined;
+    await he.stop();
+    live.he = undefined;
+    await live.influxd?.stop();
+    live.influxd = undefined;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Opens the store the configuration asks for: embedded or InfluxDB, with the write-ahead spool in
+ * front unless turned off. The head-end's composition root calls this; tests and benches may build
+ * stores directly.
+ */
+import path from 'node:path';
+import type { Db } from '../archive/db.js';
+import type { Clock } from '../clock.js';
+import { ConfigError } from '../config/schema.js';
+import type { HesConfig } from '../config/schema.js';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import { EmbeddedStore } from './embedded/embedded-store.js';
+import { ArchiveTagResolver, openInfluxStore } from './influx/index.js';
+import { SpooledStore } from './spool.js';
+import type { ReadingStore } from './store.js';
+
+export interface OpenedStore {
+  store: ReadingStore;
+  /** The spool when one is in front (for status and metrics). */
+  spool?: SpooledStore;
+}
+
+export async function openConfiguredStore(config: HesConfig, o: { archiveDb: Db; logger?: Logger; clock?: Clock }): Promise<OpenedStore> {
+  const c = config.store;
+  const log = (o.logger ?? silentLogger).child({ component: 'store' });
+  let backend: ReadingStore;
+  if (c.backend === 'influxdb') {
+    if (!c.influxUrl) throw new ConfigError('store', ['store.influxUrl: required when store.backend is influxdb (e.g. http://127.0.0.1:8086)']);
+    backend = await openInfluxStore({
+      url: c.influxUrl,
+      database: c.influxDatabase,
+      ...(c.influxToken ? { token: c.influxToken } : {}),
+      ...(c.influxOrg ? { org: c.influxOrg } : {}),
+      ...(c.influxUsername ? { username: c.influxUsername, password: c.influxPassword } : {}),
+      tags: new ArchiveTagResolver(o.archiveDb),
+      logger: log,
+      ...(o.clock ? { clock: o.clock } : {}),
+    });
+  } else {
+    backend = EmbeddedStore.open(config.data.dir, { logger: log });
+  }
+  if (!c.spool) return { store: backend };
+  try {
+    const spool = await SpooledStore.open(backend, { dir: path.join(config.data.dir, 'spool'), logger: log, ...(o.clock ? { clock: o.clock } : {}) });
+    return { store: spool, spool };
+  } catch (e) {
+    await backend.close().catch(() => undefined);
+    throw e;
+  }
+}
