@@ -17,6 +17,7 @@ import { createLogger, type Logger } from '../src/logger.js';
 import { InputError } from '../src/errors.js';
 import { renderValue } from '../src/cli/format.js';
 import { describeError, exitCodeFor } from '../src/cli/errors.js';
+import { startHeadEndDemo } from './start-head-end.js';
 
 const DEMO_DIS = ['0001FF00', '0201FF00', '02030000', '04000503'];
 
@@ -27,9 +28,17 @@ function registerStart(program: Command, out: (s: string) => void, log: Logger):
     .option('--interval <s>', 'seconds between rounds (default from config demo.intervalS)')
     .option('--tcp', 'use a TCP serial-server simulation instead of a pty pair')
     .option('--config <file>', 'configuration file (default: HES_CONFIG or built-in defaults)')
-    .action(async (o: { meters?: string; rounds?: string; interval?: string; tcp?: boolean; config?: string }) => {
+    .option('--head-end', 'the whole head-end (FEP, scheduler, store, APIs) with a simulated concentrator fleet')
+    .option('--terminals <n>', 'with --head-end: simulated concentrators (default 50)')
+    .option('--meters-per-terminal <n>', 'with --head-end: meters per concentrator (default 100)')
+    .option('--data <dir>', 'with --head-end: data directory (default ./.state/demo)')
+    .action(async (o: { meters?: string; rounds?: string; interval?: string; tcp?: boolean; config?: string; headEnd?: boolean; terminals?: string; metersPerTerminal?: string; data?: string }) => {
       // Like the other `hes` commands, the demo defaults to quiet logs unless HES_LOG_LEVEL says otherwise.
       const config = loadConfig(o.config ? { file: o.config } : {});
+      if (o.headEnd) {
+        await startHeadEndDemo(config, { terminals: Number(o.terminals ?? 50), metersPerTerminal: Number(o.metersPerTerminal ?? 100), data: o.data ?? './.state/demo' }, out, log);
+        return;
+      }
       const count = o.meters ? Number(o.meters) : config.demo.meters;
       const rounds = o.rounds ? Number(o.rounds) : Infinity;
       const interval = o.interval ? Number(o.interval) : config.demo.intervalS;

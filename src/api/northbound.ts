@@ -22,6 +22,7 @@ import type { CollectionService } from '../scheduler/service.js';
 import { LocalCalendar } from '../scheduler/time.js';
 import type { HeadEndApi } from '../service/api.js';
 import { NotFoundError } from '../service/errors.js';
+import type { SpoolStatus } from '../store/spool.js';
 import type { ReadingStore } from '../store/store.js';
 import { startApiServer, type ApiPlugin, type ApiServer } from './app.js';
 import { ApiAudit } from './audit.js';
@@ -40,7 +41,9 @@ export interface NorthboundOptions {
   prepay?: Prepayment;
   collection?: CollectionService;
   plugins?: readonly ApiPlugin[];
-  /** Store lag / spool figures for /metrics, when a spool runs in front of the store. */
+  /** The write-ahead spool in front of the store: its backlog is the store lag and spool size of /metrics. */
+  spool?: { status(): SpoolStatus };
+  /** Further /metrics figures (override the spool's). */
   hooks?: Omit<MetricsHooks, 'successRate'>;
   logger?: Logger;
 }
@@ -76,6 +79,17 @@ function successRate(collection: CollectionService, clock: Clock, offsetMinutes:
       };
     }
     return cached.value;
+  };
+}
+
+/** Store lag (age of the oldest acknowledged batch not yet in the store) and backlog from the spool. */
+function spoolHooks(spool: { status(): SpoolStatus }): Omit<MetricsHooks, 'successRate'> {
+  return {
+    storeLagSeconds: () => spool.status().oldestPendingAgeMs / 1000,
+    spool: () => {
+      const s = spool.status();
+      return { records: s.pendingReadings + s.pendingEvents, bytes: s.pendingBytes };
+    },
   };
 }
 
@@ -137,7 +151,11 @@ export class Northbound {
     await n.outage.start();
     const metrics = new ApiMetrics({
       fep: () => o.fep.metrics(),
-      hooks: { ...o.hooks, ...(o.collection ? { successRate: successRate(o.collection, o.clock, o.config.meter.utcOffsetMinutes) } : {}) },
+      hooks: {
+        ...(o.spool ? spoolHooks(o.spool) : {}),
+        ...o.hooks,
+        ...(o.collection ? { successRate: successRate(o.collection, o.clock, o.config.meter.utcOffsetMinutes) } : {}),
+      },
     });
     try {
       n.server = await startApiServer({

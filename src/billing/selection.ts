@@ -4,7 +4,7 @@
  * (A1), substation, line, taiqu, account list, or 抄表日. Each row carries what billing needs to key it
  * (account, customer, meter address, terminal, Pn) and the meter's CT × PT multiplier.
  */
-import type { Db } from '../archive/db.js';
+import type { Db, Stmt } from '../archive/db.js';
 
 export interface MeterFilter {
   /** Region codes (A1). */
@@ -91,7 +91,20 @@ function meterOf(r: Row): SelectedMeter {
 const IN_JSON = (col: string): string => `${col} IN (SELECT value FROM json_each(?))`;
 
 export class MeterSelection {
+  /** Prepared statements by SQL text (a filter shape is prepared once). */
+  private readonly stmts = new Map<string, Stmt>();
+
   constructor(private readonly db: Db) {}
+
+  private st(sql: string): Stmt {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      if (this.stmts.size > 256) this.stmts.clear();
+      s = this.db.prepare<unknown[]>(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
 
   private where(f: MeterFilter): { sql: string; args: unknown[] } {
     const parts: string[] = [];
@@ -118,7 +131,7 @@ export class MeterSelection {
   page(f: MeterFilter, after: number, limit: number): SelectedMeter[] {
     const w = this.where(f);
     const sql = `${SELECT} WHERE m.id > ?${w.sql ? ` AND ${w.sql}` : ''} ORDER BY m.id LIMIT ?`;
-    return (this.db.prepare(sql).all(after, ...w.args, limit) as Row[]).map(meterOf);
+    return (this.st(sql).all(after, ...w.args, limit) as Row[]).map(meterOf);
   }
 
   /** Every selected meter, page by page (the archive is read one page at a time). */
@@ -137,14 +150,14 @@ export class MeterSelection {
 
   /** The meter of an account (current), if any. */
   ofAccount(accountNo: string): SelectedMeter | undefined {
-    const r = this.db.prepare(`${SELECT} WHERE c.account_no = ?`).get(accountNo) as Row | undefined;
+    const r = this.st(`${SELECT} WHERE c.account_no = ?`).get(accountNo) as Row | undefined;
     return r && meterOf(r);
   }
 
   /** Meters by archive id (any order of ids; result in id order). */
   byIds(ids: readonly number[]): SelectedMeter[] {
     if (ids.length === 0) return [];
-    return (this.db.prepare(`${SELECT} WHERE ${IN_JSON('m.id')} ORDER BY m.id`).all(JSON.stringify(ids)) as Row[]).map(meterOf);
+    return (this.st(`${SELECT} WHERE ${IN_JSON('m.id')} ORDER BY m.id`).all(JSON.stringify(ids)) as Row[]).map(meterOf);
   }
 
   /** Names of the filter's unknown areas/accounts (for a 404 that says which). */
@@ -152,7 +165,7 @@ export class MeterSelection {
     const out: string[] = [];
     const check = (what: string, sql: string, v: readonly string[] | undefined): void => {
       if (!v) return;
-      const found = new Set((this.db.prepare(sql).all(JSON.stringify(v)) as { k: string }[]).map((r) => r.k));
+      const found = new Set((this.st(sql).all(JSON.stringify(v)) as { k: string }[]).map((r) => r.k));
       for (const x of v) if (!found.has(x)) out.push(`${what} ${x}`);
     };
     check('region', `SELECT code AS k FROM regions WHERE ${IN_JSON('code')}`, f.regions);

@@ -2,7 +2,7 @@
  * `hes serve`: runs the head-end (FEP + archive + admin API) until SIGINT/SIGTERM. Configuration:
  * defaults ← file (--config / HES_CONFIG) ← HES_* environment ← these flags, validated as a whole; a
  * bad value exits 2 naming the key and why. Prints one ready line with the bound ports on stdout:
- *   hes serve: ready terminals tcp://127.0.0.1:9300 admin http://127.0.0.1:9301 data .state/data/openhes.db
+ *   hes serve: ready terminals tcp://127.0.0.1:9300 admin http://127.0.0.1:9301 data .state/data/openhes.db api http://127.0.0.1:9380
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
@@ -58,7 +58,7 @@ export function registerServe(program: Command, out: (s: string) => void): void 
       const log = createLogger('hes', process.env.HES_LOG_LEVEL ?? config.log.level);
       const he = await HeadEnd.open(config, { logger: log, api: config.api.enabled });
       const a = await he.start();
-      out(`hes serve: ready terminals tcp://${a.terminal.host}:${a.terminal.port}${a.admin ? ` admin ${a.admin}` : ''}${a.api ? ` api ${a.api}` : ''}${a.mqtt ? ` mqtt ${a.mqtt}` : ''}${a.data ? ` data ${a.data}` : ''}`);
+      out(`hes serve: ready terminals tcp://${a.terminal.host}:${a.terminal.port}${a.admin ? ` admin ${a.admin}` : ''}${a.mqtt ? ` mqtt ${a.mqtt}` : ''}${a.data ? ` data ${a.data}` : ''}${a.api ? ` api ${a.api}` : ''}`);
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: NodeJS.Signals): void => {

@@ -278,6 +278,7 @@ export class HeadEnd implements HeadEndApi {
           ...(this.store ? { store: this.store } : {}),
           ...(this.prepay ? { prepay: this.prepay } : {}),
           ...(this.collection ? { collection: this.collection } : {}),
+          ...(this.spool ? { spool: this.spool } : {}),
         });
         addresses.api = this.northbound.url;
       }

@@ -142,7 +142,7 @@ beforeAll(async () => {
       recollect: { enabled: true, firstDelayS: 2, factor: 1, maxDelayS: 2, closeHours: 24 },
     },
   };
-  he = HeadEnd.open(config, { clock: shiftedClock(SHIFT), api: true });
+  he = await HeadEnd.open(config, { clock: shiftedClock(SHIFT), api: true });
   const a = await he.start();
   port = a.terminal.port;
   url = a.api!;
@@ -171,7 +171,7 @@ describe('authentication and roles', () => {
   it('/health is public; everything else needs a key (401 typed, WWW-Authenticate)', async () => {
     const h = await call('GET', '/health');
     expect(h.status).toBe(200);
-    expect(h.body).toMatchObject({ status: 'ok', store: { name: 'embedded', ok: true } });
+    expect(h.body).toMatchObject({ status: 'ok', store: { name: expect.stringMatching(/^embedded/), ok: true } });
     const none = await call<ErrorBody>('GET', '/api/v1/terminals');
     expect(none.status).toBe(401);
     expect(none.body).toMatchObject({ code: 'unauthenticated', details: {} });
@@ -356,6 +356,8 @@ describe('operations', () => {
     expect(r.text).toMatch(/^hes_fep_request_latency_seconds_bucket\{le="\+Inf"\} \d+$/m);
     expect(r.text).toMatch(/^hes_api_request_duration_seconds_bucket\{.*route="\/api\/v1\/terminals".*\} \d+$/m);
     expect(r.text).toMatch(/^hes_collection_success_ratio\{task="daily"\} 1$/m);
+    expect(r.text).toMatch(/^hes_spool_records \d+$/m);
+    expect(r.text).toMatch(/^hes_store_lag_seconds [\d.]+$/m);
   });
 });
 
@@ -520,6 +522,9 @@ describe('customer service', () => {
       expect(u.body.items[i]).toMatchObject({ status: 'ok', total: round4(b[0]! - a[0]!), rates: [1, 2, 3, 4].map((k) => round4(b[k]! - a[k]!)) });
     }
     expect(u.body.items[2]).toMatchObject({ status: 'missing-end', total: null });
+    // per month: the freeze of June 1 does not exist yet
+    const m = await get<{ items: { period: string; status: string; total: number | null }[] }>(`/api/v1/accounts/${ACCT}/usage?from=2024-05&to=2024-06&granularity=month`, 'service');
+    expect(m.body.items).toEqual([expect.objectContaining({ period: '2024-05', status: 'missing-end', total: null })]);
   });
 
   it('curves of yesterday (00:30 round): 96 points of p, equal to the model', async () => {
@@ -600,7 +605,8 @@ describe('outage view', () => {
     expect(page2.body.nextCursor).toBeUndefined();
     // Power back: the terminal logs in and reports ERC14 with both times.
     dev.faults.set({ powerOff: false }, Date.now() + SHIFT);
-    sessions.get(T3)!.setFaults({ offlineUntil: 0 });
+    await sessions.get(T3)!.stop();
+    dialIn(TERMINALS[2]!);
     const back = await until('T3 supplied with its last outage', async () => {
       const r = await get<Outage>(`/api/v1/accounts/${A3}/outage`, 'service');
       return r.body.status === 'supplied' && r.body.terminal.lastOutage ? r.body : undefined;

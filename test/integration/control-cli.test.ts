@@ -28,7 +28,7 @@ const hes = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli('hes', [...a
 beforeAll(async () => {
   writeArchive(csvDir, { a1: '1101', terminals: 1, metersPerTerminal: 4, seed: 1 });
   expect((await runCli('hes', ['archive', 'import', csvDir, '--data', dataDir], 30_000)).code).toBe(0);
-  server = await startCli('hes', ['serve', '--data', dataDir, '--terminal-port', '0', '--admin-port', '0'], /ready terminals tcp:\/\/127\.0\.0\.1:(\d+) admin (http:\/\/127\.0\.0\.1:\d+)/, 30_000);
+  server = await startCli('hes', ['serve', '--data', dataDir, '--terminal-port', '0', '--admin-port', '0', '--api-port', '0'], /ready terminals tcp:\/\/127\.0\.0\.1:(\d+) admin (http:\/\/127\.0\.0\.1:\d+)/, 30_000);
   url = server.match[2]!;
   const id = { a1: '1101', a2: 1 };
   device = new SimulatedTerminal(id, { meterCount: 4, checkTp: true });

@@ -203,7 +203,7 @@ describe('hes serve calls the archive terminals with channel tcp-out', () => {
     expect(imp.code).toBe(0);
     const config = path.join(root, 'config.json');
     writeFileSync(config, JSON.stringify({ fep: { dialOutBackoffMs: 200, dialOutBackoffMaxMs: 1000 } }));
-    server = await startCli('hes', ['serve', '--config', config, '--data', data, '--terminal-port', '0', '--admin-port', '0'], /admin (http:\/\/127\.0\.0\.1:\d+)/, 30_000, NO_SCHEDULER);
+    server = await startCli('hes', ['serve', '--config', config, '--data', data, '--terminal-port', '0', '--admin-port', '0', '--api-port', '0'], /admin (http:\/\/127\.0\.0\.1:\d+)/, 30_000, NO_SCHEDULER);
     url = server.match[1]!;
   }, 60_000);
 

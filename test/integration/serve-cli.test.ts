@@ -74,7 +74,7 @@ beforeAll(async () => {
   const imp = await runCli('hes', ['archive', 'import', csvDir, '--data', dataDir], 30_000);
   expect(imp.stderr).not.toMatch(/rejected/);
   expect(imp.code).toBe(0);
-  server = await startCli('hes', ['serve', '--data', dataDir, '--terminal-port', '0', '--admin-port', '0'], /ready terminals tcp:\/\/127\.0\.0\.1:(\d+) admin (http:\/\/127\.0\.0\.1:\d+)/, 30_000, NO_SCHEDULER);
+  server = await startCli('hes', ['serve', '--data', dataDir, '--terminal-port', '0', '--admin-port', '0', '--api-port', '0'], /ready terminals tcp:\/\/127\.0\.0\.1:(\d+) admin (http:\/\/127\.0\.0\.1:\d+)/, 30_000, NO_SCHEDULER);
   terminalPort = Number(server.match[1]);
   url = server.match[2]!;
   dialIn(ID);

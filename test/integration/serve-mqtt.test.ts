@@ -53,7 +53,7 @@ async function until(what: string, ok: () => Promise<boolean>, ms = 15_000): Pro
 function serveWithMqtt(mqtt: () => string) {
   const h = { url: '', broker: '', server: undefined as Awaited<ReturnType<typeof startCli>> | undefined, session: undefined as TerminalSession | undefined };
   beforeAll(async () => {
-    h.server = await startCli('hes', ['serve', '--data', dataDir, '--terminal-port', '0', '--admin-port', '0', '--mqtt', mqtt()], /admin (http:\/\/127\.0\.0\.1:\d+) mqtt (mqtt:\/\/127\.0\.0\.1:\d+)/, 30_000, NO_SCHEDULER);
+    h.server = await startCli('hes', ['serve', '--data', dataDir, '--terminal-port', '0', '--admin-port', '0', '--api-port', '0', '--mqtt', mqtt()], /admin (http:\/\/127\.0\.0\.1:\d+) mqtt (mqtt:\/\/127\.0\.0\.1:\d+)/, 30_000, NO_SCHEDULER);
     h.url = h.server.match[1]!;
     h.broker = h.server.match[2]!;
     h.session = new TerminalSession({
