@@ -256,7 +256,9 @@ registerAfn({
   name: 'set parameters',
   nameZh: '设置参数',
   needsPw: true,
-  needsTp: false,
+  // Tp by default (like AFN01/10): a command delayed in the network past its allowed delay is refused by
+  // the terminal instead of executed late (§6 AUX, Tp with the allowed transmission delay).
+  needsTp: true,
   downFunction: 10,
   confirm: true,
 });

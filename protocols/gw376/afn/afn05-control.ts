@@ -90,7 +90,9 @@ registerAfn({
   name: 'control',
   nameZh: '控制命令',
   needsPw: true,
-  needsTp: false,
+  // Tp by default (like AFN01/10): a command delayed in the network past its allowed delay is refused by
+  // the terminal instead of executed late (§6 AUX, Tp with the allowed transmission delay).
+  needsTp: true,
   downFunction: 10,
   confirm: true,
 });
