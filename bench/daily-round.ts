@@ -6,9 +6,14 @@
  * campaign of today (AFN0D `--fns`, planned 8 Pn × Fn per data unit, `--points` Pn per request) runs
  * once over the fleet. Prints wall time, readings/s and values/s, requests, success rate, the peak RSS
  * and CPU time of both processes (and of influxd).
- * Bounded: loopback only, every phase has a time limit, and a watchdog ends the run after `--max-s`.
+ * Bounded: loopback only, every phase has a time limit, the round is cut after `--round-s` (partial figures
+ * are printed), a round whose influxd exceeds `--influx-max-gib` of RSS is stopped (1.6 can take the whole
+ * machine), SIGINT/SIGTERM clean up, and a watchdog ends the run after `--max-s`.
+ * `--profile DIR`: a CPU profile of the head-end process during the round (node:inspector), for
+ * `node --cpu-prof`-style analysis; the fleet process can be profiled with NODE_OPTIONS=--cpu-prof.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startInfluxd, type InfluxdHandle } from '../scripts/influxd.mjs';
@@ -36,11 +41,17 @@ export interface DailyRoundOptions {
   stores: StoreKind[];
   /** Watchdog: the whole run (all stores) ends after this many seconds. */
   maxS: number;
+  /** The round is cut (partial figures) after this many seconds. */
+  roundS: number;
+  /** The round is stopped when influxd's RSS exceeds this (GiB). */
+  influxMaxGib: number;
+  /** Directory for a CPU profile of the head-end during the round ('' = none). */
+  profile: string;
 }
 
 /** Options from the command line over the entry's defaults (`--store both` = embedded then influx). */
-export function dailyOptions(defaults: { terminals: string; meters: string; points: string; concurrency: string; fns: string; store: string; 'max-s': string }): DailyRoundOptions {
-  const a = parseArgs(defaults);
+export function dailyOptions(entry: { terminals: string; meters: string; points: string; concurrency: string; fns: string; store: string; 'max-s': string }): DailyRoundOptions {
+  const a = parseArgs({ ...entry, 'round-s': '300', 'influx-max-gib': '8', profile: '' });
   const fns = a.fns.split(',').map((x) => num(x, 'fns', 1, 255));
   const stores: StoreKind[] = a.store === 'both' ? ['embedded', 'influx'] : a.store === 'embedded' || a.store === 'influx' ? [a.store] : [];
   if (stores.length === 0) throw new Error(`--store must be embedded, influx or both, got "${a.store}"`);
@@ -52,18 +63,30 @@ export function dailyOptions(defaults: { terminals: string; meters: string; poin
     fns,
     stores,
     maxS: num(a['max-s'], 'max-s', 10, 7200),
+    roundS: num(a['round-s'], 'round-s', 1, 7200),
+    influxMaxGib: num(a['influx-max-gib'], 'influx-max-gib', 1, 1024),
+    profile: a.profile,
   };
 }
 
 /** Peak RSS of a process in bytes: VmHWM from /proc (Linux), the high-water mark, not the current size. */
 function peakRss(pid: number): number {
+  return statusKb(pid, 'VmHWM') * 1024;
+}
+
+/** A `kB` field of /proc/<pid>/status, NaN when the process is gone. */
+function statusKb(pid: number, field: string): number {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : NaN;
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : NaN;
   } catch {
     return NaN;
   }
 }
+
+/** `p` or `undefined` after `ms` (a stop that hangs must not hang the bench). */
+const bounded = <T>(p: Promise<T>, ms: number): Promise<T | undefined> =>
+  Promise.race([p.catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
 
 const mib = (b: number): string => (b / MiB).toFixed(0);
 
@@ -81,9 +104,9 @@ export async function runDailyRounds(o: DailyRoundOptions): Promise<void> {
   const root = mkdtempSync(path.join(tmpdir(), 'hes-daily-bench-'));
   const live: { fleet?: FleetProcess; he?: HeadEnd; influxd?: InfluxdHandle } = {};
   const cleanup = async (): Promise<void> => {
-    await live.fleet?.stop().catch(() => undefined);
-    await live.he?.stop().catch(() => undefined);
-    await live.influxd?.stop().catch(() => undefined);
+    await bounded(live.fleet?.stop() ?? Promise.resolve(), 45_000);
+    await bounded(live.he?.stop() ?? Promise.resolve(), 30_000);
+    await bounded(live.influxd?.stop() ?? Promise.resolve(), 30_000);
     rmSync(root, { recursive: true, force: true });
   };
   const watchdog = setTimeout(() => {
@@ -91,6 +114,7 @@ export async function runDailyRounds(o: DailyRoundOptions): Promise<void> {
     void cleanup().finally(() => process.exit(2));
   }, o.maxS * 1000);
   watchdog.unref();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
   try {
     const csv = path.join(root, 'archive');
     writeArchive(csv, { a1: A1, terminals: o.terminals, metersPerTerminal: o.meters, seed: 1 });
@@ -144,30 +168,58 @@ async function runOne(o: DailyRoundOptions, kind: StoreKind, csv: string, dataDi
     const cpu0 = pids.map((p) => cpuMs(p));
     const today = cal.dateOf(Date.now());
     const c = he.collection!;
+    const profiler = o.profile ? new Session() : undefined;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
     const t1 = performance.now();
-    const done = c.startCampaign('daily', today).then(() => true);
-    const limit = new Promise<false>((r) => setTimeout(() => r(false), o.maxS * 1000).unref());
-    const finished = await Promise.race([done, limit]);
+    const runOf = (): ReturnType<typeof c.runs>[number] | undefined => c.runs().find((r) => r.task === 'daily');
+    const done = c.startCampaign('daily', today).then(() => 'done' as const);
+    // Progress every 10 s, and the influxd memory guard every second.
+    let stop: (why: 'time' | 'memory') => void = () => undefined;
+    const cut = new Promise<'time' | 'memory'>((r) => (stop = r));
+    const roundTimer = setTimeout(() => stop('time'), o.roundS * 1000);
+    let tick = 0;
+    const monitor = setInterval(() => {
+      const gib = live.influxd ? statusKb(live.influxd.pid, 'VmRSS') / 1024 / 1024 : 0;
+      if (gib > o.influxMaxGib) stop('memory');
+      if (++tick % 10 === 0) console.log(`  … ${tick} s: ${runOf()?.readings ?? 0} readings${live.influxd ? `, influxd RSS ${gib.toFixed(1)} GiB` : ''}`);
+    }, 1000);
+    const end = await Promise.race([done, cut]);
+    clearTimeout(roundTimer);
+    clearInterval(monitor);
     const wall = (performance.now() - t1) / 1000;
     const cpu = pids.map((p, i) => (cpuMs(p) - cpu0[i]!) / 1000);
-    if (!finished) console.log(`  ! the round did not finish within ${o.maxS} s`);
-    const run = c.runs().find((r) => r.task === 'daily')!;
-    const status = await c.status({ date: today, task: 'daily', by: 'system' });
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      mkdirSync(o.profile, { recursive: true });
+      const file = path.join(o.profile, `head-end-${kind}-${Date.now()}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      profiler.disconnect();
+      console.log(`  head-end CPU profile of the round: ${file}`);
+    }
+    if (end === 'time') console.log(`  ! the round did not finish within --round-s ${o.roundS} s: partial figures`);
+    if (end === 'memory') console.log(`  ! stopped: influxd RSS above --influx-max-gib ${o.influxMaxGib} GiB: partial figures`);
+    const run = runOf()!;
+    // The completeness query reads the store: only when the round ended normally.
+    const status = end === 'done' ? await c.status({ date: today, task: 'daily', by: 'system' }) : undefined;
     const meters = o.terminals * o.meters;
-    console.log(`daily round ${o.terminals} × ${o.meters} (${meters} meters), store ${kind}: ${wall.toFixed(1)} s wall`);
+    console.log(`daily round ${o.terminals} × ${o.meters} (${meters} meters), store ${kind}: ${wall.toFixed(1)} s wall${end === 'done' ? '' : ' (cut)'}`);
     console.log(`  readings written ${run.readings} (${Math.round(run.readings / wall)} /s), values ${run.readings * 5} (${Math.round((run.readings * 5) / wall)} /s; total + 4 tariffs per reading)`);
     console.log(`  requests ${run.requests.sent} (ok ${run.requests.ok}, failed ${run.requests.failed}), terminals complete ${run.terminals.complete}/${run.terminals.total}`);
-    console.log(`  success rate ${((status.system.successRate ?? 0) * 100).toFixed(2)} %`);
+    console.log(`  success rate ${status ? `${((status.system.successRate ?? 0) * 100).toFixed(2)} %` : `n/a (round cut; ${((100 * run.readings) / (meters * o.fns.length)).toFixed(1)} % of the readings written)`}`);
     for (const p of run.problems.slice(0, 3)) console.log(`  ! ${p.slice(0, 200)}`);
     const names = ['head-end', 'fleet', 'influxd'];
     console.log(`  CPU during the round: ${cpu.map((s, i) => `${names[i]} ${s.toFixed(1)} s (${((100 * s) / wall).toFixed(0)} %)`).join(', ')}`);
     console.log(`  peak RSS: ${pids.map((p, i) => `${names[i]} ${mib(peakRss(p))} MiB`).join(', ')}`);
   } finally {
-    await live.fleet?.stop();
+    await bounded(live.fleet?.stop() ?? Promise.resolve(), 45_000);
     live.fleet = undefined;
-    await he.stop();
+    await bounded(he.stop(), 30_000);
     live.he = undefined;
-    await live.influxd?.stop();
+    await bounded(live.influxd?.stop() ?? Promise.resolve(), 30_000);
     live.influxd = undefined;
   }
 }

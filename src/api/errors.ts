@@ -3,12 +3,14 @@
  *
  *   400 invalid-input (details.field names the parameter, details.in: query | params | body)
  *       invalid-json, unsupported-media-type            401 unauthenticated   403 forbidden
- *   404 not-found   409 conflict (terminal offline or quarantined)   413 body-too-large
+ *   (403 also when load control refuses: details.reason role, same-operator, protected, not-creator …)
+ *   404 not-found   409 conflict (terminal offline or quarantined, request state)   413 body-too-large
  *   500 internal    502 denied (the terminal refused)   503 store-unavailable, busy (FEP queue full)
  *   504 timeout (the terminal did not answer)
  */
 import type { FastifyError } from 'fastify';
 import { errorBody as adminErrorBody, type ErrorBody } from '../admin/errors.js';
+import { ForbiddenError } from '../control/errors.js';
 import { InputError } from '../errors.js';
 import { StoreClosedError, StoreInputError, StoreUnavailableError } from '../store/errors.js';
 
@@ -68,6 +70,8 @@ export function apiErrorOf(e: unknown): { status: number; body: ErrorBody } {
     return { status: 400, body: { code: 'invalid-input', message: messageOf(issue, field), details: { field, in: IN[fe.validationContext ?? ''] ?? fe.validationContext ?? 'request' } } };
   }
   if (e instanceof InputError) return { status: 400, body: { code: 'invalid-input', message: e.message, details: { field: e.field } } };
+  // Load control refuses the actor (role, two-person rule, keep-power).
+  if (e instanceof ForbiddenError) return { status: 403, body: { code: 'forbidden', message: e.message, details: { reason: e.reason } } };
   if (e instanceof StoreInputError) return { status: 400, body: { code: 'invalid-input', message: e.message, details: { field: e.field } } };
   if (e instanceof StoreUnavailableError || e instanceof StoreClosedError) return { status: 503, body: { code: 'store-unavailable', message: e.message, details: {} } };
   switch (fe.code) {

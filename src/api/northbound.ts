@@ -11,6 +11,7 @@ import type { EventBus, HesEvents } from '../bus.js';
 import type { Clock } from '../clock.js';
 import type { HesConfig } from '../config/schema.js';
 import type { Prepayment } from '../control/prepayment.js';
+import type { ControlService } from '../control/service.js';
 import { CustomerService, type PrepayBalance } from '../customer/service.js';
 import type { Fep } from '../fep/fep.js';
 import type { Logger } from '../logger.js';
@@ -28,6 +29,8 @@ import { startApiServer, type ApiPlugin, type ApiServer } from './app.js';
 import { ApiAudit } from './audit.js';
 import { ApiKeyStore } from './auth/keys.js';
 import { ApiMetrics, type MetricsHooks } from './metrics.js';
+import { collectApiRoutes } from './routes/collect.js';
+import { controlApiRoutes } from './routes/control.js';
 
 export interface NorthboundOptions {
   config: HesConfig;
@@ -39,6 +42,9 @@ export interface NorthboundOptions {
   clock: Clock;
   store?: ReadingStore;
   prepay?: Prepayment;
+  /** Load control: with `prepay`, its routes (requests, schemes, prepayment, control audit) join /api/v1. */
+  control?: ControlService;
+  /** Completeness figures and manual 补采 join /api/v1. */
   collection?: CollectionService;
   plugins?: readonly ApiPlugin[];
   /** The write-ahead spool in front of the store: its backlog is the store lag and spool size of /metrics. */
@@ -168,7 +174,11 @@ export class Northbound {
         outage: n.outage,
         ...(o.store ? { store: o.store } : {}),
         ...(n.billing ? { billing: n.billing } : {}),
-        ...(o.plugins ? { plugins: o.plugins } : {}),
+        plugins: [
+          ...(o.control && o.prepay ? [{ name: 'control', plugin: controlApiRoutes({ control: o.control, prepay: o.prepay }) }] : []),
+          ...(o.collection ? [{ name: 'collect', plugin: collectApiRoutes({ collection: o.collection }) }] : []),
+          ...(o.plugins ?? []),
+        ],
         logger: o.logger ?? silentLogger,
         now: () => o.clock.now(),
       });

@@ -35,3 +35,10 @@ export function listOf(text: string | undefined): string[] | undefined {
   const v = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
   return v.length ? v : undefined;
 }
+
+/** A validated querystring object as URLSearchParams, for validators shared with the admin API. */
+export function queryParams(q: unknown): URLSearchParams {
+  const out = new URLSearchParams();
+  if (typeof q === 'object' && q !== null) for (const [k, v] of Object.entries(q)) if (v !== undefined) out.set(k, String(v));
+  return out;
+}

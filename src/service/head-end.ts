@@ -277,6 +277,7 @@ export class HeadEnd implements HeadEndApi {
           plugins: this.apiPlugins,
           ...(this.store ? { store: this.store } : {}),
           ...(this.prepay ? { prepay: this.prepay } : {}),
+          ...(this.control ? { control: this.control } : {}),
           ...(this.collection ? { collection: this.collection } : {}),
           ...(this.spool ? { spool: this.spool } : {}),
         });
