@@ -184,7 +184,11 @@ async function runOne(o: DailyRoundOptions, kind: StoreKind, csv: string, dataDi
     let tick = 0;
     const monitor = setInterval(() => {
       const gib = live.influxd ? statusKb(live.influxd.pid, 'VmRSS') / 1024 / 1024 : 0;
-      if (gib > o.influxMaxGib) stop('memory');
+      if (gib > o.influxMaxGib) {
+        // Protect the machine first: the round is over either way.
+        void live.influxd?.stop({ signal: 'SIGKILL', timeoutMs: 5000 }).catch(() => undefined);
+        stop('memory');
+      }
       if (++tick % 10 === 0) console.log(`  … ${tick} s: ${runOf()?.readings ?? 0} readings${live.influxd ? `, influxd RSS ${gib.toFixed(1)} GiB` : ''}`);
     }, 1000);
     const end = await Promise.race([done, cut]);

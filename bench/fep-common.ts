@@ -53,7 +53,9 @@ export interface ChildHandle {
 }
 
 export async function spawnChild(role: '--fleet' | '--aedes', maxS: number): Promise<{ child: ChildHandle; ready: Extract<ChildMessage, { t: 'ready' }> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, role, '--max-s', String(Math.ceil(maxS))], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // HES_BENCH_CHILD_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p": node flags for the child (profiling).
+  const extra = (process.env.HES_BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...extra, '--import', 'tsx', CHILD, role, '--max-s', String(Math.ceil(maxS))], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiters: { t: string; resolve: (m: ChildMessage) => void }[] = [];
   let exited = false;
   const exitListeners: (() => void)[] = [];

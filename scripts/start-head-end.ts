@@ -1,20 +1,26 @@
 /**
- * `npm start -- --head-end`: the whole head-end with embedded defaults and a simulated fleet in one
- * process — archive of the fleet imported into `<data>` (default ./.state/demo), `HeadEnd` (FEP on TCP,
- * scheduler, embedded store, local admin API, northbound API on 127.0.0.1), an admin API key, and
- * `--terminals` × `--meters-per-terminal` simulated concentrators dialling in. Prints the URLs, the key
- * and example requests; Ctrl-C stops everything.
+ * `npm start`: the whole head-end with embedded defaults and a simulated fleet in one process — the
+ * fleet's archive imported into `<data>` (default ./.state/demo) on first use, `HeadEnd` (FEP on TCP,
+ * scheduler, embedded store, load control, local admin API, northbound API on 127.0.0.1, northbound events
+ * on the embedded aedes broker), an admin API key (the previous one revoked), and `--terminals` ×
+ * `--meters-per-terminal` simulated concentrators dialling in. The scheduler's catch-up collects today's
+ * daily freezes as they log in. Prints the addresses, the key and three requests to try, then progress
+ * lines; Ctrl-C (SIGINT) or SIGTERM stops the fleet and the head-end and exits 0.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { writeArchive } from '../simulators/fleet/archive-writer.js';
-import { runFleet } from '../simulators/fleet/run.js';
+import { accountNo } from '../simulators/fleet/archive-writer.js';
+import { runFleet, type FleetRunHandle } from '../simulators/fleet/run.js';
 import { Archive } from '../src/archive/archive.js';
 import { importArchive } from '../src/archive/import.js';
 import type { HesConfig } from '../src/config/schema.js';
 import { InputError } from '../src/errors.js';
 import type { Logger } from '../src/logger.js';
+import { LocalCalendar, formatDate } from '../src/scheduler/time.js';
 import { HeadEnd } from '../src/service/head-end.js';
+import { NotFoundError } from '../src/service/errors.js';
 
 export interface HeadEndDemoOptions {
   terminals: number;
@@ -22,40 +28,122 @@ export interface HeadEndDemoOptions {
   data: string;
 }
 
-export async function startHeadEndDemo(config: HesConfig, o: HeadEndDemoOptions, out: (s: string) => void, log: Logger): Promise<void> {
+const KEY_NAME = 'npm-start-admin';
+const A1 = '1101';
+
+/** `embedded:1883` when that port is free, else any free port (a Mosquitto of the system may hold 1883). */
+async function embeddedBrokerSetting(configured: string): Promise<string> {
+  if (configured !== '') return configured;
+  const free = await new Promise<boolean>((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(1883, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+  return free ? 'embedded:1883' : 'embedded:0';
+}
+
+/** The fleet's archive, imported once per fleet size into the data directory. */
+function ensureArchive(o: HeadEndDemoOptions, seed: number, out: (s: string) => void): void {
+  const csv = path.join(o.data, `archive-${o.terminals}x${o.metersPerTerminal}`);
+  if (existsSync(csv)) return;
+  out(`importing the archive of the simulated fleet (${o.terminals} terminals, ${o.terminals * o.metersPerTerminal} meters) into ${o.data}`);
+  writeArchive(csv, { a1: A1, terminals: o.terminals, metersPerTerminal: o.metersPerTerminal, seed });
+  const archive = Archive.open(o.data);
+  try {
+    importArchive(archive.db, csv);
+  } finally {
+    archive.close();
+  }
+}
+
+function checkOptions(o: HeadEndDemoOptions): void {
   if (!Number.isInteger(o.terminals) || o.terminals < 1 || o.terminals > 10_000) throw new InputError('terminals', `'${o.terminals}' is not 1..10000`);
   if (!Number.isInteger(o.metersPerTerminal) || o.metersPerTerminal < 1 || o.metersPerTerminal > 2040) throw new InputError('meters-per-terminal', `'${o.metersPerTerminal}' is not 1..2040`);
-  mkdirSync(o.data, { recursive: true });
-  const csv = path.join(o.data, `archive-${o.terminals}x${o.metersPerTerminal}`);
-  if (!existsSync(csv)) {
-    writeArchive(csv, { a1: '1101', terminals: o.terminals, metersPerTerminal: o.metersPerTerminal, seed: config.demo.seed });
-    const archive = Archive.open(o.data);
-    try {
-      importArchive(archive.db, csv);
-    } finally {
-      archive.close();
-    }
-  }
-  const he = await HeadEnd.open({ ...config, data: { dir: o.data } }, { logger: log, api: true });
-  const a = await he.start();
-  const key = he.northbound!.keys.create({ name: 'npm-start-admin', roles: ['admin'], by: 'npm start' }).key;
-  const fleet = await runFleet({ terminals: o.terminals, metersPerTerminal: o.metersPerTerminal, url: `tcp://127.0.0.1:${a.terminal.port}`, seed: config.demo.seed, rampPerSec: 500 });
-  const api = a.api!;
-  out(`OpenHES head-end with ${o.terminals} simulated concentrators × ${o.metersPerTerminal} meters (data ${o.data})`);
-  out(`  terminals   tcp://${a.terminal.host}:${a.terminal.port}`);
-  out(`  admin API   ${a.admin ?? '-'}   (hes … --url ${a.admin ?? ''})`);
-  out(`  API         ${api}   docs ${api}/docs`);
-  out(`  admin key   ${key}`);
-  out('Try:');
-  out(`  curl -H 'Authorization: Bearer ${key}' '${api}/api/v1/terminals?state=online&limit=5'`);
-  out(`  curl -H 'Authorization: Bearer ${key}' '${api}/api/v1/accounts/1101000010001'`);
-  out(`  curl -H 'Authorization: Bearer ${key}' '${api}/api/v1/billing/daily-readings?date=$(TZ=Asia/Shanghai date +%F)&format=csv' | head`);
-  out('Ctrl-C stops everything.');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+}
+
+/** Resolves at the first SIGINT/SIGTERM; a second one exits at once. */
+function stopSignal(out: (s: string) => void): Promise<string> {
+  return new Promise((resolve) => {
+    const first = (sig: string): void => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      const again = (): void => {
+        out('stopping anyway (second signal)');
+        process.exit(130);
+      };
+      process.once('SIGINT', again);
+      process.once('SIGTERM', again);
+      resolve(sig);
+    };
+    const onInt = (): void => first('SIGINT');
+    const onTerm = (): void => first('SIGTERM');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
   });
-  out('stopping…');
-  await fleet.stop();
-  await he.stop();
+}
+
+export async function startHeadEndDemo(config: HesConfig, o: HeadEndDemoOptions, out: (s: string) => void, log: Logger): Promise<void> {
+  checkOptions(o);
+  mkdirSync(o.data, { recursive: true });
+  const stop = stopSignal(out);
+  ensureArchive(o, config.demo.seed, out);
+  const cfg: HesConfig = { ...config, data: { dir: o.data }, northbound: { ...config.northbound, mqtt: await embeddedBrokerSetting(config.northbound.mqtt) } };
+  const he = await HeadEnd.open(cfg, { logger: log, api: true });
+  let fleet: FleetRunHandle | undefined;
+  try {
+    const a = await he.start();
+    const keys = he.northbound!.keys;
+    try {
+      keys.revoke(KEY_NAME, 'npm start');
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+    }
+    const key = keys.create({ name: KEY_NAME, roles: ['admin'], by: 'npm start' }).key;
+    fleet = await runFleet({ terminals: o.terminals, metersPerTerminal: o.metersPerTerminal, url: `tcp://127.0.0.1:${a.terminal.port}`, seed: config.demo.seed, rampPerSec: 500, progressMs: 0 });
+    const api = a.api!;
+    const cal = new LocalCalendar(config.meter.utcOffsetMinutes);
+    const today = formatDate(cal.dateOf(Date.now()));
+    const account = accountNo({ a1: A1, a2: 1 }, 1);
+    const auth = `-H 'Authorization: Bearer ${key}'`;
+    out(`OpenHES head-end with ${o.terminals} simulated concentrators × ${o.metersPerTerminal} meters (data ${path.resolve(o.data)})`);
+    out(`  API          ${api}    (docs ${api}/docs)`);
+    out(`  admin key    ${key}`);
+    out(`  events       ${a.events ?? '-'}    (MQTT topics openhes/#)`);
+    out(`  admin API    ${a.admin ?? '-'}    (hes … --url ${a.admin ?? ''})`);
+    out(`  terminals    tcp://${a.terminal.host}:${a.terminal.port}`);
+    out('Try:');
+    out(`  1. curl ${auth} '${api}/api/v1/terminals?state=online&limit=5'`);
+    out(`  2. curl ${auth} '${api}/api/v1/accounts/${account}'`);
+    out(`  3. curl ${auth} '${api}/api/v1/billing/daily-readings?date=${today}&format=csv' | head`);
+    out('Ctrl-C stops everything.');
+    await progress(he, fleet, o, today, cal, out, stop);
+    const sig = await stop;
+    out(`${sig}: stopping…`);
+  } finally {
+    await fleet?.stop();
+    await he.stop();
+  }
+  out('stopped');
+}
+
+/** Progress lines until every terminal is online and today's daily freezes are in (or a stop signal). */
+async function progress(he: HeadEnd, fleet: FleetRunHandle, o: HeadEndDemoOptions, today: string, cal: LocalCalendar, out: (s: string) => void, stop: Promise<string>): Promise<void> {
+  let stopped = false;
+  void stop.then(() => (stopped = true));
+  const started = Date.now();
+  const secs = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  let announcedOnline = false;
+  while (!stopped) {
+    const online = he.fep.metrics().online;
+    if (!announcedOnline && online >= o.terminals) {
+      out(`[${secs()}] ${online}/${o.terminals} terminals online`);
+      announcedOnline = true;
+    }
+    const s = await he.collection?.status({ date: cal.dateOf(Date.now()), task: 'daily', by: 'system' }).catch(() => undefined);
+    if (announcedOnline && s && s.system.meters > 0 && s.system.complete === s.system.meters) {
+      out(`[${secs()}] daily readings of ${today} collected: ${s.system.complete}/${s.system.meters} meters — ready`);
+      return;
+    }
+    await Promise.race([stop, new Promise((r) => setTimeout(r, 1000))]);
+  }
 }

@@ -2,11 +2,12 @@
  * `npm start`: the composition root that runs the head-end against simulated devices. It is the one
  * place that wires `simulators` to `src` (the head-end itself never imports simulators).
  *
- * Today it starts simulated DL/T 645 meters on a virtual RS-485 line (socat pty pair; TCP when socat
- * cannot be had) and reads every meter's energy, voltages, power and relay status each round through
- * the same client `hes meter read` uses. Later issues start the FEP, scheduler and APIs here with a
- * simulated concentrator fleet.
- *   npm start -- [--meters n] [--rounds n] [--interval s] [--tcp] [--config file]
+ * By default it runs the whole head-end (FEP, scheduler, store, load control, APIs, northbound events)
+ * with a simulated concentrator fleet (scripts/start-head-end.ts):
+ *   npm start -- [--terminals n] [--meters-per-terminal n] [--data dir] [--config file]
+ * `--meter-demo` keeps the first demo: simulated DL/T 645 meters on a virtual RS-485 line (socat pty
+ * pair; TCP when socat cannot be had), read each round through the client `hes meter read` uses:
+ *   npm start -- --meter-demo [--meters n] [--rounds n] [--interval s] [--tcp]
  */
 import { Command, CommanderError } from 'commander';
 import { openPtyPair, socatAvailable, type PtyPair } from '../drivers/pty-pair.js';
@@ -23,19 +24,20 @@ const DEMO_DIS = ['0001FF00', '0201FF00', '02030000', '04000503'];
 
 function registerStart(program: Command, out: (s: string) => void, log: Logger): void {
   program
-    .option('--meters <n>', 'number of simulated meters (default from config demo.meters)')
+    .option('--meter-demo', 'instead of the head-end: simulated DL/T 645 meters on a virtual RS-485 line, read every few seconds')
+    .option('--meters <n>', 'with --meter-demo: number of simulated meters (default from config demo.meters)')
     .option('--rounds <n>', 'stop after n reading rounds (default: run until Ctrl-C)')
     .option('--interval <s>', 'seconds between rounds (default from config demo.intervalS)')
     .option('--tcp', 'use a TCP serial-server simulation instead of a pty pair')
     .option('--config <file>', 'configuration file (default: HES_CONFIG or built-in defaults)')
-    .option('--head-end', 'the whole head-end (FEP, scheduler, store, APIs) with a simulated concentrator fleet')
-    .option('--terminals <n>', 'with --head-end: simulated concentrators (default 50)')
-    .option('--meters-per-terminal <n>', 'with --head-end: meters per concentrator (default 100)')
-    .option('--data <dir>', 'with --head-end: data directory (default ./.state/demo)')
-    .action(async (o: { meters?: string; rounds?: string; interval?: string; tcp?: boolean; config?: string; headEnd?: boolean; terminals?: string; metersPerTerminal?: string; data?: string }) => {
+    .option('--head-end', 'the whole head-end with a simulated concentrator fleet (the default)')
+    .option('--terminals <n>', 'simulated concentrators (default 50)')
+    .option('--meters-per-terminal <n>', 'meters per concentrator (default 100)')
+    .option('--data <dir>', 'data directory (default ./.state/demo)')
+    .action(async (o: { meterDemo?: boolean; meters?: string; rounds?: string; interval?: string; tcp?: boolean; config?: string; headEnd?: boolean; terminals?: string; metersPerTerminal?: string; data?: string }) => {
       // Like the other `hes` commands, the demo defaults to quiet logs unless HES_LOG_LEVEL says otherwise.
       const config = loadConfig(o.config ? { file: o.config } : {});
-      if (o.headEnd) {
+      if (!o.meterDemo || o.headEnd) {
         await startHeadEndDemo(config, { terminals: Number(o.terminals ?? 50), metersPerTerminal: Number(o.metersPerTerminal ?? 100), data: o.data ?? './.state/demo' }, out, log);
         return;
       }

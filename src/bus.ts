@@ -7,6 +7,7 @@
 import type { ErcRecord } from '../protocols/gw376/erc/registry.js';
 import type { EventCounters, MessageUnit } from '../protocols/gw376/index.js';
 import type { Logger } from './logger.js';
+import type { Reading } from './store/store.js';
 import { silentLogger } from './logger.js';
 
 /** Why a terminal went offline. */
@@ -52,6 +53,8 @@ export interface HesEvents {
   };
   /** Prepayment (src/control/prepayment.ts): low balance (the reminder for customer service), trip, close, top-up. */
   prepay: { account: string; kind: 'alarm' | 'trip' | 'trip-blocked' | 'close' | 'topup'; balanceYuan: number; at: number; detail?: string };
+  /** Readings the scheduler has just written to the store (one store batch; northbound publishes new daily readings). */
+  readings: { at: number; readings: readonly Reading[] };
 }
 
 export type Handler<T> = (payload: T) => void;

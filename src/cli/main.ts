@@ -17,6 +17,7 @@ import { registerScheme } from './scheme.js';
 import { registerPrepay } from './prepay.js';
 import { registerAudit } from './audit.js';
 import { registerApikey } from './apikey.js';
+import { registerCommission } from './commission.js';
 import { describeError, exitCodeFor } from './errors.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -47,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   registerPrepay(program, out);
   registerAudit(program, out);
   registerApikey(program, out);
+  registerCommission(program, out);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -6,6 +6,7 @@ import { DEFAULT_SCHEDULER, SCHEDULER_CHECKS, type SchedulerConfig } from '../sc
 import { CONTROL_CHECKS, DEFAULT_CONTROL, DEFAULT_PREPAY, PREPAY_CHECKS, type ControlConfig, type PrepayConfig } from '../control/config.js';
 import { API_CHECKS, DEFAULT_API, type ApiConfig } from '../api/config.js';
 import { DEFAULT_STORE, STORE_CHECKS, type StoreConfig } from '../store/config.js';
+import { DEFAULT_NORTHBOUND, NORTHBOUND_CHECKS, type NorthboundConfig } from '../northbound/config.js';
 export interface HesConfig {
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   meter: {
@@ -78,6 +79,8 @@ export interface HesConfig {
   prepay: PrepayConfig;
   /** Northbound HTTP API: billing, customer service, operations (src/api/config.ts). */
   api: ApiConfig;
+  /** Northbound events: alarms, events, control results, new readings to MQTT and webhooks (src/northbound/config.ts). */
+  northbound: NorthboundConfig;
   demo: {
     /** Number of simulated meters on the demo bus. */
     meters: number;
@@ -116,6 +119,7 @@ export const DEFAULT_CONFIG: HesConfig = {
   control: DEFAULT_CONTROL,
   prepay: DEFAULT_PREPAY,
   api: DEFAULT_API,
+  northbound: DEFAULT_NORTHBOUND,
   demo: { meters: 3, seed: 1, intervalS: 5 },
 };
 
@@ -179,6 +183,7 @@ const SCHEMA: Record<string, Record<string, Check>> = {
   control: CONTROL_CHECKS,
   prepay: PREPAY_CHECKS,
   api: API_CHECKS,
+  northbound: NORTHBOUND_CHECKS,
   demo: { meters: int(1, 10_000), seed: int(0, 2 ** 31 - 1), intervalS: int(1, 86_400) },
 };
 

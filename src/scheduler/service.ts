@@ -82,7 +82,7 @@ export class CollectionService implements CollectApi {
     this.online = new OnlineLog({ db: o.db, clock: o.clock, log: this.log, idOf: (key) => o.archive.terminal(key)?.id });
     this.pointers = new EventPointers(o.db);
     this.audit = new ClockAudit(o.db);
-    this.batcher = new WriteBatcher(o.store);
+    this.batcher = new WriteBatcher(o.store, undefined, (readings) => o.bus.publish('readings', { at: o.clock.now(), readings }));
     this.taskClock = new TaskClock({ clock: o.clock, cal: this.cal, config: o.config, log: this.log, fire: (due) => this.onDue(due) });
   }
 

@@ -23,6 +23,8 @@ export class WriteBatcher {
     private readonly store: ReadingStore,
     /** Readings per store write (a larger queue is written in several). */
     private readonly maxBatch = 20_000,
+    /** Told of every batch once it is in the store (the bus topic `readings`). */
+    private readonly onWritten?: (readings: readonly Reading[]) => void,
   ) {}
 
   write(readings: readonly Reading[]): Promise<void> {
@@ -51,7 +53,9 @@ export class WriteBatcher {
       }
       this.size -= n;
       try {
-        await this.store.writeReadings(parts.length === 1 ? parts[0]!.readings : parts.flatMap((p) => p.readings));
+        const batch = parts.length === 1 ? parts[0]!.readings : parts.flatMap((p) => p.readings);
+        await this.store.writeReadings(batch);
+        this.onWritten?.(batch);
         for (const p of parts) p.resolve();
       } catch (e) {
         if (parts.length === 1) parts[0]!.reject(e);
@@ -59,6 +63,7 @@ export class WriteBatcher {
           for (const p of parts) {
             try {
               await this.store.writeReadings(p.readings);
+              this.onWritten?.(p.readings);
               p.resolve();
             } catch (e2) {
               p.reject(e2);

@@ -36,6 +36,7 @@ import { FepChannel } from '../control/channel.js';
 import { Prepayment } from '../control/prepayment.js';
 import { ControlService } from '../control/service.js';
 import { collectRoutes } from '../admin/collect-routes.js';
+import { commissionRoutesFor } from '../commission/compose.js';
 import { CollectionService } from '../scheduler/service.js';
 import { ArchiveTargets } from '../scheduler/targets.js';
 import { openConfiguredStore } from '../store/open.js';
@@ -65,6 +66,7 @@ import { ConflictError, NotFoundError } from './errors.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt-broker.js';
 import type { ApiPlugin } from '../api/app.js';
 import { Northbound } from '../api/northbound.js';
+import { northboundEnabled, startNorthboundEvents, type NorthboundEvents } from '../northbound/index.js';
 
 export interface HeadEndOptions {
   config: HesConfig;
@@ -107,6 +109,8 @@ export interface HeadEndAddresses {
   api?: string;
   /** MQTT broker the FEP subscribes to. */
   mqtt?: string;
+  /** MQTT broker the northbound events are published to (src/northbound). */
+  events?: string;
   data?: string;
 }
 
@@ -151,6 +155,8 @@ export class HeadEnd implements HeadEndApi {
   private adminServer: AdminServer | undefined;
   /** The northbound API (billing, customer service, operations), once started. */
   northbound: Northbound | undefined;
+  /** Northbound events (alarms, events, control results, new readings → MQTT / webhooks), when configured. */
+  northboundEvents: NorthboundEvents | undefined;
   private readonly apiDb: Db | undefined;
   private readonly withApi: boolean;
   private readonly apiPlugins: readonly ApiPlugin[];
@@ -259,9 +265,24 @@ export class HeadEnd implements HeadEndApi {
         await this.fep.attachMqtt({ url, topicPrefix: this.config.mqtt.topicPrefix });
         addresses.mqtt = url;
       }
+      if (northboundEnabled(this.config.northbound)) {
+        const nb = await startNorthboundEvents({
+          config: this.config.northbound,
+          bus: this.bus,
+          clock: this.clock,
+          logger: this.log.child({ component: 'northbound' }),
+          ...(this.apiDb ? { db: this.apiDb } : {}),
+          ...(this.control ? { control: this.control } : {}),
+          embeddedBroker: async (port) => (this.broker ??= await startEmbeddedBroker({ port, logger: this.log })).url,
+          utcOffsetMinutes: this.config.meter.utcOffsetMinutes,
+        });
+        this.northboundEvents = nb.events;
+        if (nb.mqttUrl) addresses.events = nb.mqttUrl;
+      }
       if (this.withAdmin) {
         const routes = this.control && this.prepay ? controlRoutes({ control: this.control, prepay: this.prepay }) : [];
         if (this.collection) routes.push(...collectRoutes(this.collection));
+        routes.push(...commissionRoutesFor({ clock: this.clock, fep: this.fep, terminal: (k) => this.terminal(k), archive: this.archive, directory: this.directory, heartbeatS: this.config.fep.heartbeatS, utcOffsetMinutes: this.config.meter.utcOffsetMinutes, defaultPw: this.config.fep.pw, controlAvailable: this.control !== undefined, logger: this.log.child({ component: 'commission' }) }));
         this.adminServer = await startAdminServer(this, { port: this.config.admin.port, logger: this.log.child({ component: 'admin' }), routes });
         addresses.admin = this.adminServer.url;
       }
@@ -310,6 +331,7 @@ export class HeadEnd implements HeadEndApi {
       await adminClosed;
       await apiClosed;
       await collected;
+      await this.northboundEvents?.close();
       if (this.ownsStore) await this.store?.close();
       await this.broker?.close();
       this.prepay?.close();

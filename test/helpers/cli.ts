@@ -32,28 +32,45 @@ export function runCli(bin: 'hes' | 'hes-sim', args: string[], timeoutMs = 20_00
   });
 }
 
+export interface StartedProcess {
+  child: ChildProcess;
+  match: RegExpMatchArray;
+  /** Everything the process printed so far (also after it exited). */
+  output(): { stdout: string; stderr: string };
+  /** SIGTERM, then the exit code once it closed. */
+  stop(): Promise<number | null>;
+}
+
 /** Starts a long-running launcher and resolves once its stdout matches `ready`. */
-export function startCli(bin: 'hes' | 'hes-sim', args: string[], ready: RegExp, timeoutMs = 20_000, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; match: RegExpMatchArray; stop(): Promise<number | null> }> {
+export function startCli(bin: 'hes' | 'hes-sim', args: string[], ready: RegExp, timeoutMs = 20_000, env: NodeJS.ProcessEnv = {}): Promise<StartedProcess> {
+  return startProcess(bin, [path.join(ROOT, 'bin', `${bin}.mjs`), ...args], ready, timeoutMs, env);
+}
+
+/** Starts `node <argv>` (cwd the repository) and resolves once its stdout matches `ready`. */
+export function startProcess(label: string, argv: readonly string[], ready: RegExp, timeoutMs = 20_000, env: NodeJS.ProcessEnv = {}): Promise<StartedProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', `${bin}.mjs`), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
+    let started = false;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${bin} did not print ${ready} within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(new Error(`${label} did not print ${ready} within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, timeoutMs);
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout!.on('data', (d: Buffer) => {
       stdout += d.toString();
-      const m = stdout.match(ready);
+      const m = started ? null : stdout.match(ready);
       if (m) {
+        started = true;
         clearTimeout(timer);
         resolve({
           child,
           match: m,
+          output: () => ({ stdout, stderr }),
           stop: () =>
             new Promise((res) => {
-              if (child.exitCode !== null) return res(child.exitCode);
+              if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode);
               child.once('close', (code) => res(code));
               child.kill('SIGTERM');
             }),
@@ -62,7 +79,7 @@ export function startCli(bin: 'hes' | 'hes-sim', args: string[], ready: RegExp, 
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${bin} exited (${code}) before it was ready\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(new Error(`${label} exited (${code}) before it was ready\nstdout: ${stdout}\nstderr: ${stderr}`));
     });
   });
 }

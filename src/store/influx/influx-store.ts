@@ -55,6 +55,11 @@ export interface InfluxStoreOptions {
   /** Write requests of one call in flight at once. Default 2. */
   writeConcurrency?: number;
   retry?: Partial<RetryPolicy>;
+  /**
+   * Retry policy of the open itself (/ping, CREATE DATABASE) when it should differ from `retry`, e.g.
+   * `{ maxAttempts: 1 }` to find out at once whether the server is up (src/store/open.ts). Default `retry`.
+   */
+  openRetry?: Partial<RetryPolicy>;
   /** Per-request timeout (ms; idle time for streamed answers). Default 60 000. */
   requestTimeoutMs?: number;
   /** Meters per query of a meter-list scan (each chunk is sorted in memory). Default 200. */
@@ -114,6 +119,7 @@ export async function openInfluxStore(o: InfluxStoreOptions): Promise<InfluxStor
   if (o.token !== undefined) conn.token = o.token;
   const pool = new PoolClient(conn);
   const retry: RetryContext = { clock, logger, policy: { ...DEFAULT_RETRY, ...o.retry }, url: conn.url, retryable: isRetryable };
+  const openRetry: RetryContext = o.openRetry ? { ...retry, policy: { ...retry.policy, ...o.openRetry } } : retry;
   const ping = await withRetry(
     'ping',
     async () => {
@@ -121,12 +127,12 @@ export async function openInfluxStore(o: InfluxStoreOptions): Promise<InfluxStor
       if (!p.online) throw new HttpStatusError(503, 'no answer to /ping');
       return p;
     },
-    retry,
+    openRetry,
   );
   const major = o.apiVersion ?? parseMajorVersion(ping.version);
   let writer: Writer;
   if (major === 1) {
-    if (o.createDatabase !== false) await withRetry('CREATE DATABASE', () => pool.query(`CREATE DATABASE ${ident(o.database)}`), retry);
+    if (o.createDatabase !== false) await withRetry('CREATE DATABASE', () => pool.query(`CREATE DATABASE ${ident(o.database)}`), openRetry);
     writer = { write: (lines, precision) => pool.write(lines.join('\n'), precision) };
   } else if (major === 2 || major === 3) {
     if (!o.token) throw new InfluxVersionError(conn.url, ping.version, `InfluxDB ${major}.x needs an API token (store option token)`);
