@@ -61,24 +61,25 @@ function checkOptions(o: HeadEndDemoOptions): void {
   if (!Number.isInteger(o.metersPerTerminal) || o.metersPerTerminal < 1 || o.metersPerTerminal > 2040) throw new InputError('meters-per-terminal', `'${o.metersPerTerminal}' is not 1..2040`);
 }
 
-/** Resolves at the first SIGINT/SIGTERM; a second one exits at once. */
+/**
+ * Resolves at the first SIGINT/SIGTERM. One Ctrl-C may arrive more than once (npm and tsx relay it to the
+ * process that the terminal signalled too): repeats within 2 s are the same request; a later one while
+ * stopping exits at once (130).
+ */
 function stopSignal(out: (s: string) => void): Promise<string> {
   return new Promise((resolve) => {
-    const first = (sig: string): void => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      const again = (): void => {
+    let first = 0;
+    const on = (sig: string): void => {
+      if (first === 0) {
+        first = Date.now();
+        resolve(sig);
+      } else if (Date.now() - first > 2000) {
         out('stopping anyway (second signal)');
         process.exit(130);
-      };
-      process.once('SIGINT', again);
-      process.once('SIGTERM', again);
-      resolve(sig);
+      }
     };
-    const onInt = (): void => first('SIGINT');
-    const onTerm = (): void => first('SIGTERM');
-    process.once('SIGINT', onInt);
-    process.once('SIGTERM', onTerm);
+    process.on('SIGINT', () => on('SIGINT'));
+    process.on('SIGTERM', () => on('SIGTERM'));
   });
 }
 
@@ -116,7 +117,7 @@ export async function startHeadEndDemo(config: HesConfig, o: HeadEndDemoOptions,
     out(`  2. curl ${auth} '${api}/api/v1/accounts/${account}'`);
     out(`  3. curl ${auth} '${api}/api/v1/billing/daily-readings?date=${today}&format=csv' | head`);
     out('Ctrl-C stops everything.');
-    await progress(he, fleet, o, today, cal, out, stop);
+    await progress(he, o, today, cal, out, stop);
     const sig = await stop;
     out(`${sig}: stopping…`);
   } finally {
@@ -127,20 +128,28 @@ export async function startHeadEndDemo(config: HesConfig, o: HeadEndDemoOptions,
 }
 
 /** Progress lines until every terminal is online and today's daily freezes are in (or a stop signal). */
-async function progress(he: HeadEnd, fleet: FleetRunHandle, o: HeadEndDemoOptions, today: string, cal: LocalCalendar, out: (s: string) => void, stop: Promise<string>): Promise<void> {
+async function progress(he: HeadEnd, o: HeadEndDemoOptions, today: string, cal: LocalCalendar, out: (s: string) => void, stop: Promise<string>): Promise<void> {
   let stopped = false;
   void stop.then(() => (stopped = true));
   const started = Date.now();
   const secs = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
-  let announcedOnline = false;
+  // Logins are announced as they complete (a completeness figure may take a while during the first round).
+  const allOnline = new Promise<void>((resolve) => {
+    const check = (): boolean => he.fep.metrics().online >= o.terminals;
+    if (check()) return resolve();
+    const off = he.bus.subscribe('online', () => {
+      if (!check()) return;
+      off();
+      resolve();
+    });
+    void stop.then(() => (off(), resolve()));
+  });
+  await allOnline;
+  if (stopped) return;
+  out(`[${secs()}] ${he.fep.metrics().online}/${o.terminals} terminals online`);
   while (!stopped) {
-    const online = he.fep.metrics().online;
-    if (!announcedOnline && online >= o.terminals) {
-      out(`[${secs()}] ${online}/${o.terminals} terminals online`);
-      announcedOnline = true;
-    }
     const s = await he.collection?.status({ date: cal.dateOf(Date.now()), task: 'daily', by: 'system' }).catch(() => undefined);
-    if (announcedOnline && s && s.system.meters > 0 && s.system.complete === s.system.meters) {
+    if (s && s.system.meters > 0 && s.system.complete === s.system.meters) {
       out(`[${secs()}] daily readings of ${today} collected: ${s.system.complete}/${s.system.meters} meters — ready`);
       return;
     }

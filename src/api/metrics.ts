@@ -5,16 +5,19 @@
  *   storeLagSeconds   age of the oldest reading acknowledged but not yet in the store (spool in front of it)
  *   spool             records / bytes waiting in the write-ahead spool
  *   successRate       collection success rate per task (completeness of the current day)
+ *   northbound        per northbound sink (MQTT, webhooks): delivered, dropped by reason, pending
  * A hook left out means the metric is absent, never a made-up 0.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FepMetrics } from '../fep/fep.js';
 import { LATENCY_BUCKETS_MS } from '../fep/metrics.js';
+import type { SinkStats } from '../northbound/sink.js';
 
 export interface MetricsHooks {
   storeLagSeconds?: () => number | undefined;
   spool?: () => { records: number; bytes: number } | undefined;
   successRate?: () => Promise<readonly { task: string; rate: number | null }[]>;
+  northbound?: () => readonly SinkStats[] | undefined;
 }
 
 export interface MetricsSources {
@@ -95,6 +98,9 @@ export class ApiMetrics {
         },
       });
     }
+
+    const nb = h.northbound;
+    if (nb) northboundMetrics(r, nb);
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {
@@ -112,6 +118,40 @@ export class ApiMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/** Northbound events per sink: delivered and dropped (by reason) totals, messages pending. */
+function northboundMetrics(r: Registry, stats: () => readonly SinkStats[] | undefined): void {
+  new Counter({
+    name: 'hes_northbound_delivered_total',
+    help: 'northbound messages acknowledged by the MQTT broker or the webhook receiver',
+    labelNames: ['sink'],
+    registers: [r],
+    collect() {
+      this.reset();
+      for (const s of stats() ?? []) this.inc({ sink: s.sink }, s.delivered);
+    },
+  });
+  new Counter({
+    name: 'hes_northbound_dropped_total',
+    help: 'northbound messages given up (queue-full, failed, rejected, shutdown); each drop is logged',
+    labelNames: ['sink', 'reason'],
+    registers: [r],
+    collect() {
+      this.reset();
+      for (const s of stats() ?? []) for (const [reason, n] of Object.entries(s.dropped)) this.inc({ sink: s.sink, reason }, n);
+    },
+  });
+  new Gauge({
+    name: 'hes_northbound_pending',
+    help: 'northbound messages accepted and not yet delivered',
+    labelNames: ['sink'],
+    registers: [r],
+    collect() {
+      this.reset();
+      for (const s of stats() ?? []) this.set({ sink: s.sink }, s.pending);
+    },
+  });
 }
 
 /** The FEP's request latency histogram (kept by the FEP in ms buckets) as a Prometheus histogram. */

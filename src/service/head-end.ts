@@ -301,6 +301,7 @@ export class HeadEnd implements HeadEndApi {
           ...(this.control ? { control: this.control } : {}),
           ...(this.collection ? { collection: this.collection } : {}),
           ...(this.spool ? { spool: this.spool } : {}),
+          hooks: { northbound: () => this.northboundEvents?.stats().sinks },
         });
         addresses.api = this.northbound.url;
       }

@@ -11,6 +11,7 @@ import type { HesConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { EmbeddedStore } from './embedded/embedded-store.js';
+import { openOrDefer } from './deferred.js';
 import { ArchiveTagResolver, openInfluxStore } from './influx/index.js';
 import { SpooledStore } from './spool.js';
 import type { ReadingStore } from './store.js';
@@ -27,16 +28,23 @@ export async function openConfiguredStore(config: HesConfig, o: { archiveDb: Db;
   let backend: ReadingStore;
   if (c.backend === 'influxdb') {
     if (!c.influxUrl) throw new ConfigError('store', ['store.influxUrl: required when store.backend is influxdb (e.g. http://127.0.0.1:8086)']);
-    backend = await openInfluxStore({
-      url: c.influxUrl,
-      database: c.influxDatabase,
-      ...(c.influxToken ? { token: c.influxToken } : {}),
-      ...(c.influxOrg ? { org: c.influxOrg } : {}),
-      ...(c.influxUsername ? { username: c.influxUsername, password: c.influxPassword } : {}),
-      tags: new ArchiveTagResolver(o.archiveDb),
-      logger: log,
-      ...(o.clock ? { clock: o.clock } : {}),
-    });
+    const open = (openRetry?: { maxAttempts: number }): Promise<ReadingStore> =>
+      openInfluxStore({
+        url: c.influxUrl,
+        database: c.influxDatabase,
+        ...(c.influxToken ? { token: c.influxToken } : {}),
+        ...(c.influxOrg ? { org: c.influxOrg } : {}),
+        ...(c.influxUsername ? { username: c.influxUsername, password: c.influxPassword } : {}),
+        tags: new ArchiveTagResolver(o.archiveDb),
+        logger: log,
+        ...(o.clock ? { clock: o.clock } : {}),
+        ...(openRetry ? { openRetry } : {}),
+      });
+    // With the spool, a server that is down does not keep the head-end from starting (terminals are
+    // served, the spool acknowledges and holds the readings): one quick attempt, then in the background
+    // (deferred.ts). Without it, readings would have nowhere to go: wait for the server (open's own
+    // retries, 2 min), then fail the start.
+    backend = c.spool ? await openOrDefer('influxdb', () => open({ maxAttempts: 1 }), { logger: log, ...(o.clock ? { clock: o.clock } : {}) }) : await open();
   } else {
     backend = EmbeddedStore.open(config.data.dir, { logger: log });
   }

@@ -116,11 +116,16 @@ export async function startControlEnv(o: EnvOptions): Promise<ControlEnv> {
 
 /** A fleet of `n` simulated concentrators (real time, Tp checked) dialling in to the env. */
 export async function startFleet(env: ControlEnv, n: number, meters: number, opts: TerminalOptions = {}): Promise<Fleet> {
+  return startFleetAt(env.port, n, meters, opts);
+}
+
+/** A fleet of `n` simulated concentrators (real time, Tp checked unless opts say otherwise) dialling in to 127.0.0.1:`port`. */
+export async function startFleetAt(port: number, n: number, meters: number, opts: TerminalOptions = {}): Promise<Fleet> {
   const shared: TerminalOptions = { seed: 1, meterCount: meters, checkTp: true, ...opts };
   const fleet = new Fleet({
     terminals: n,
     metersPerTerminal: meters,
-    endpoint: parseEndpoint(`tcp://127.0.0.1:${env.port}`),
+    endpoint: parseEndpoint(`tcp://127.0.0.1:${port}`),
     makeDevice: ({ id }) => new SimulatedTerminal(id, shared),
     rampPerSec: 0,
     progressMs: 0,

@@ -11,6 +11,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { INDICATION_QUANTITIES, SimulatedTerminal, profileOf, registerValues } from '../../simulators/concentrator/index.js';
 import { dialInFactory, parseEndpoint } from '../../simulators/concentrator/channels.js';
 import { TerminalSession } from '../../simulators/concentrator/session.js';
@@ -76,6 +77,31 @@ export function expectedDaily(m: ArchiveMeter, quantity: string, day: number): (
 }
 
 export const readingKey = (r: Pick<Reading, 'meter' | 'kind' | 'quantity' | 'time'>): string => `${r.meter} ${r.kind} ${r.quantity} ${r.time}`;
+
+/**
+ * The daily readings of a store after the run: exactly one per (meter, quantity) of the archive for
+ * `day`, nothing else; values equal to the model, data time 00:00; every acknowledged reading there, as
+ * acknowledged last (quality), the others `collected` or `recollected`.
+ */
+export function expectDayAsModel(all: readonly Reading[], o: { meters: ReadonlyMap<number, ArchiveMeter>; day: number; acked: ReadonlyMap<string, readonly string[]> }): void {
+  const total = o.meters.size * DAILY_QUANTITIES.length;
+  expect(all).toHaveLength(total);
+  const byKey = new Map(all.map((r) => [readingKey(r), r]));
+  expect(byKey.size).toBe(total); // each (meter, quantity, day) once
+  const absent = [...o.acked.keys()].filter((k) => !byKey.has(k));
+  expect(absent, 'acknowledged readings not stored').toEqual([]);
+  for (const r of all) {
+    const m = o.meters.get(r.meter);
+    expect(m, `reading of a meter not in the archive: ${readingKey(r)}`).toBeDefined();
+    expect(r.kind).toBe('day');
+    expect(r.time).toBe(o.day);
+    expect(r.values).toEqual(expectedDaily(m!, r.quantity, o.day));
+    expect(r.readAt).toBe(o.day);
+    const acked = o.acked.get(readingKey(r));
+    if (acked) expect(r.quality).toBe(acked.at(-1));
+    else expect(['collected', 'recollected']).toContain(r.quality);
+  }
+}
 
 /** A head-end configuration file for the child: only the daily task, quick 补采, fixed terminal port. */
 export function writeHeadEndConfig(file: string, o: { dataDir: string; terminalPort: number; store?: Record<string, unknown> }): string {

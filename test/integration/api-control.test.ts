@@ -10,30 +10,22 @@
  * - prepayment top-up and balance; the control audit chain verifies;
  * - completeness figures and a manual 补采 run; 400 naming the field, 404, OpenAPI.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEndpoint } from '../../simulators/concentrator/channels.js';
-import { SimulatedTerminal } from '../../simulators/concentrator/terminal.js';
-import { accountNo, writeArchive } from '../../simulators/fleet/archive-writer.js';
-import { Fleet } from '../../simulators/fleet/fleet.js';
+import type { SimulatedTerminal } from '../../simulators/concentrator/terminal.js';
+import { accountNo } from '../../simulators/fleet/archive-writer.js';
+import type { Fleet } from '../../simulators/fleet/fleet.js';
 import type { ApiRole } from '../../src/api/auth/roles.js';
-import { Archive } from '../../src/archive/archive.js';
-import { importArchive } from '../../src/archive/import.js';
-import { DEFAULT_CONFIG, type HesConfig } from '../../src/config/schema.js';
-import { DEFAULT_SCHEDULER } from '../../src/scheduler/config.js';
 import { LocalCalendar, formatDate } from '../../src/scheduler/time.js';
-import { HeadEnd } from '../../src/service/head-end.js';
-import { until } from '../helpers/control-env.js';
+import type { HeadEnd } from '../../src/service/head-end.js';
+import { startApiEnv, type ApiEnv } from '../helpers/api-env.js';
+import { startFleetAt, until } from '../helpers/control-env.js';
 
 const TERMINALS = 3;
 const METERS = 4;
 const T1 = '1101-00001';
 const T2 = '1101-00002';
-const root = mkdtempSync(path.join(tmpdir(), 'hes-api-control-'));
-const dataDir = path.join(root, 'data');
 const cal = new LocalCalendar(480);
+let env: ApiEnv;
 let he: HeadEnd;
 let fleet: Fleet;
 let url = '';
@@ -65,46 +57,17 @@ async function finished(id: number, state = 'done'): Promise<Detail> {
 }
 
 beforeAll(async () => {
-  const csv = path.join(root, 'archive');
-  writeArchive(csv, { a1: '1101', terminals: TERMINALS, metersPerTerminal: METERS, seed: 1 });
-  const archive = Archive.open(dataDir);
-  importArchive(archive.db, csv);
-  archive.close();
-  const config: HesConfig = {
-    ...DEFAULT_CONFIG,
-    log: { level: 'silent' },
-    data: { dir: dataDir },
-    fep: { ...DEFAULT_CONFIG.fep, port: 0, timeoutMs: 2000, retries: 1 },
-    admin: { port: 0 },
-    api: { ...DEFAULT_CONFIG.api, port: 0 },
-    scheduler: { ...DEFAULT_SCHEDULER, enabled: false },
-    control: { ...DEFAULT_CONFIG.control, verifyIntervalMs: 200, ercWaitMs: 3000 },
-    prepay: { ...DEFAULT_CONFIG.prepay, settleIntervalS: 0 },
-  };
-  he = await HeadEnd.open(config, { api: true });
-  const a = await he.start();
-  url = a.api!;
+  env = await startApiEnv({ terminals: TERMINALS, meters: METERS });
+  he = env.he;
+  url = env.addresses.api!;
   for (const role of ['billing', 'service', 'operator', 'engineer', 'admin'] as const) keys[role] = he.northbound!.keys.create({ name: `key-${role}`, roles: [role], by: 'test' }).key;
   keys.operator2 = he.northbound!.keys.create({ name: 'key-operator2', roles: ['operator'], by: 'test' }).key;
-  fleet = new Fleet({
-    terminals: TERMINALS,
-    metersPerTerminal: METERS,
-    endpoint: parseEndpoint(`tcp://127.0.0.1:${a.terminal.port}`),
-    makeDevice: ({ id }) => new SimulatedTerminal(id, { seed: 1, meterCount: METERS, checkTp: true }),
-    rampPerSec: 0,
-    progressMs: 0,
-    reportPollMs: 50,
-    loginTimeoutMs: 2000,
-    backoff: { baseMs: 200, maxMs: 1000 },
-  });
-  await fleet.start();
-  await fleet.waitOnline(TERMINALS, 30_000);
+  fleet = await startFleetAt(env.addresses.terminal.port, TERMINALS, METERS);
 }, 60_000);
 
 afterAll(async () => {
   await fleet?.stop();
-  await he?.stop();
-  rmSync(root, { recursive: true, force: true });
+  await env?.close();
 });
 
 describe('load control over the API', () => {

@@ -131,13 +131,62 @@ describe('hes input errors exit 2 with a message saying what is wrong', () => {
 });
 
 describe('npm start', () => {
-  it('runs simulated meters on a virtual line and prints one round of readings', async () => {
+  it('the whole head-end with the default fleet: ready, the printed key works on the printed API, a daily reading is there, Ctrl-C exits 0', async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const root = path.resolve(import.meta.dirname, '../..');
+    const data = mkdtempSync(path.join(tmpdir(), 'hes-npm-start-'));
+    // Free ports instead of the fixed defaults, so the test does not depend on what else runs here.
+    const env = { ...process.env, HES_FEP_PORT: '0', HES_ADMIN_PORT: '0', HES_API_PORT: '0', HES_NORTHBOUND_MQTT: 'embedded:0' };
+    const c = spawn(path.join(root, 'node_modules/.bin/tsx'), ['scripts/start.ts', '--data', data], { cwd: root, env });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => c.on('close', (code) => resolve(code)));
+    try {
+      const end = Date.now() + 120_000;
+      while (!/— ready$/m.test(out)) {
+        if (c.exitCode !== null || Date.now() > end) throw new Error(`not ready: ${out}\n${err}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(out).toMatch(/50 simulated concentrators × 100 meters/);
+      expect(out).toMatch(/50\/50 terminals online/);
+      const api = /^ {2}API +(http:\/\/127\.0\.0\.1:\d+)/m.exec(out)![1]!;
+      const key = /^ {2}admin key +(ohes_\S+)$/m.exec(out)![1]!;
+      const tries = out.match(/^ {2}\d\. curl .*$/gm)!;
+      expect(tries).toHaveLength(3);
+      const date = /date=(\d{4}-\d\d-\d\d)/.exec(tries[2]!)![1]!;
+      const auth = { authorization: `Bearer ${key}` };
+      const t = await fetch(`${api}/api/v1/terminals?state=online&limit=5`, { headers: auth });
+      expect(t.status).toBe(200);
+      expect(((await t.json()) as { total: number }).total).toBe(50);
+      expect((await fetch(`${api}/api/v1/terminals`)).status).toBe(401);
+      const r = await fetch(`${api}/api/v1/billing/daily-readings?date=${date}&accounts=1101000010001`, { headers: auth });
+      const row = ((await r.json()) as { items: { quality: string; registers: { ea_imp: { total: number } } }[] }).items[0]!;
+      expect(row.quality).toBe('collected');
+      expect(row.registers.ea_imp.total).toBeGreaterThan(0);
+      const s = await fetch(`${api}/api/v1/accounts/1101000010001`, { headers: auth });
+      expect(s.status).toBe(200);
+      c.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/^stopped$/m);
+      await expect(fetch(`${api}/health`)).rejects.toThrow();
+    } finally {
+      if (c.exitCode === null) c.kill('SIGKILL');
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('--meter-demo: simulated meters on a virtual line, one round of readings', async () => {
     requireSocat();
     const { spawn } = await import('node:child_process');
     const path = await import('node:path');
     const root = path.resolve(import.meta.dirname, '../..');
     const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const c = spawn(path.join(root, 'node_modules/.bin/tsx'), ['scripts/start.ts', '--rounds', '1', '--meters', '2'], { cwd: root });
+      const c = spawn(path.join(root, 'node_modules/.bin/tsx'), ['scripts/start.ts', '--meter-demo', '--rounds', '1', '--meters', '2'], { cwd: root });
       let out = '';
       let err = '';
       c.stdout.on('data', (d: Buffer) => (out += d.toString()));

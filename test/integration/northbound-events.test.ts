@@ -6,33 +6,26 @@
  * terminal online/offline, new daily readings (= simulators/model.ts), ERC14 power-off and power-on, a
  * meter fault (ERC13) with the meter's address and account, every ERC record as event.erc<N>, a trip's
  * state changes and verified result, prepayment top-up and low-balance alarm — on the documented topics,
- * QoS 1, nothing dropped.
+ * QoS 1, nothing dropped; the counts in /metrics.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INDICATION_QUANTITIES, SimulatedTerminal, a15Of, profileOf, registerValues } from '../../simulators/concentrator/index.js';
-import { parseEndpoint } from '../../simulators/concentrator/channels.js';
-import { accountNo, writeArchive } from '../../simulators/fleet/archive-writer.js';
-import { Fleet } from '../../simulators/fleet/fleet.js';
+import { INDICATION_QUANTITIES, a15Of, profileOf, registerValues, type SimulatedTerminal } from '../../simulators/concentrator/index.js';
+import { accountNo } from '../../simulators/fleet/archive-writer.js';
+import type { Fleet } from '../../simulators/fleet/fleet.js';
 import { energyWhAt } from '../../simulators/model.js';
-import { Archive } from '../../src/archive/archive.js';
-import { importArchive } from '../../src/archive/import.js';
-import { DEFAULT_CONFIG, type HesConfig } from '../../src/config/schema.js';
 import type { NorthboundMessage } from '../../src/northbound/messages.js';
-import { DEFAULT_SCHEDULER } from '../../src/scheduler/config.js';
 import { LocalCalendar } from '../../src/scheduler/time.js';
-import { HeadEnd } from '../../src/service/head-end.js';
-import { until } from '../helpers/control-env.js';
+import type { HeadEnd } from '../../src/service/head-end.js';
+import { startApiEnv, type ApiEnv } from '../helpers/api-env.js';
+import { startFleetAt, until } from '../helpers/control-env.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const METERS = 4;
 const T1 = '1101-00001';
 const T2 = '1101-00002';
 const cal = new LocalCalendar(480);
-const root = mkdtempSync(path.join(tmpdir(), 'hes-northbound-'));
+let env: ApiEnv;
 let he: HeadEnd;
 let fleet: Fleet;
 let sub: MqttClient;
@@ -44,51 +37,27 @@ const waitFor = (type: string, pred?: (m: NorthboundMessage) => boolean): Promis
 const device = (i: number): SimulatedTerminal => fleet.devices[i] as SimulatedTerminal;
 
 beforeAll(async () => {
-  const dataDir = path.join(root, 'data');
-  writeArchive(path.join(root, 'archive'), { a1: '1101', terminals: 2, metersPerTerminal: METERS, seed: 1 });
-  const archive = Archive.open(dataDir);
-  importArchive(archive.db, path.join(root, 'archive'));
-  archive.close();
   hook = await startWebhookReceiver();
   hook.plan([503]);
-  const config: HesConfig = {
-    ...DEFAULT_CONFIG,
-    log: { level: 'silent' },
-    data: { dir: dataDir },
-    fep: { ...DEFAULT_CONFIG.fep, port: 0, timeoutMs: 2000, retries: 1 },
-    admin: { port: 0 },
-    scheduler: { ...DEFAULT_SCHEDULER, enabled: false },
-    control: { ...DEFAULT_CONFIG.control, verifyIntervalMs: 200, ercWaitMs: 3000 },
-    prepay: { ...DEFAULT_CONFIG.prepay, settleIntervalS: 0 },
-    northbound: { ...DEFAULT_CONFIG.northbound, mqtt: 'embedded:0', webhooks: [{ url: hook.url, types: ['alarm', 'control', 'terminal'] }], webhookRetryMs: 20, webhookRetryMaxMs: 100 },
-  };
-  he = await HeadEnd.open(config);
-  const a = await he.start();
-  expect(a.events).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
-  sub = await mqtt.connectAsync(a.events!, { clientId: 'northbound-test' });
+  env = await startApiEnv({
+    terminals: 2,
+    meters: METERS,
+    config: (c) => ({ ...c, northbound: { ...c.northbound, mqtt: 'embedded:0', webhooks: [{ url: hook.url, types: ['alarm', 'control', 'terminal'] }], webhookRetryMs: 20, webhookRetryMaxMs: 100 } }),
+  });
+  he = env.he;
+  const events = env.addresses.events;
+  expect(events).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
+  sub = await mqtt.connectAsync(events!, { clientId: 'northbound-test' });
   await sub.subscribeAsync('openhes/#', { qos: 1 });
   sub.on('message', (topic, payload, packet) => got.push({ topic, qos: packet.qos, m: JSON.parse(payload.toString()) as NorthboundMessage }));
-  fleet = new Fleet({
-    terminals: 2,
-    metersPerTerminal: METERS,
-    endpoint: parseEndpoint(`tcp://127.0.0.1:${a.terminal.port}`),
-    makeDevice: ({ id }) => new SimulatedTerminal(id, { seed: 1, meterCount: METERS }),
-    rampPerSec: 0,
-    progressMs: 0,
-    reportPollMs: 50,
-    loginTimeoutMs: 2000,
-    backoff: { baseMs: 200, maxMs: 1000 },
-  });
-  await fleet.start();
-  await fleet.waitOnline(2, 30_000);
+  fleet = await startFleetAt(env.addresses.terminal.port, 2, METERS, { checkTp: false });
 }, 60_000);
 
 afterAll(async () => {
   await sub?.endAsync(true);
   await fleet?.stop();
-  await he?.stop();
+  await env?.close();
   await hook?.close();
-  rmSync(root, { recursive: true, force: true });
 });
 
 describe('northbound events on the embedded broker and a webhook', () => {
@@ -172,6 +141,11 @@ describe('northbound events on the embedded broker and a webhook', () => {
     const st = he.northboundEvents!.stats();
     for (const s of st.sinks) expect(s.dropped).toEqual({ 'queue-full': 0, failed: 0, rejected: 0, shutdown: 0 });
     expect(st.sinks.find((s) => s.sink.startsWith('webhook'))!.retries).toBe(1);
+    const key = he.northbound!.keys.create({ name: 'ops', roles: ['operator'], by: 'test' }).key;
+    const metrics = await (await fetch(`${he.northbound!.url}/metrics`, { headers: { authorization: `Bearer ${key}` } })).text();
+    expect(metrics).toMatch(/^hes_northbound_delivered_total\{sink="mqtt mqtt:\/\/127\.0\.0\.1:\d+"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^hes_northbound_dropped_total\{sink="webhook http:\/\/127\.0\.0\.1:\d+\/hook",reason="failed"\} 0$/m);
+    expect(metrics).toMatch(/^hes_northbound_pending\{sink="webhook [^"]+"\} 0$/m);
     expect(st.published).toMatchObject({ terminal: expect.any(Number), alarm: expect.any(Number), event: expect.any(Number), control: expect.any(Number), prepay: 1, reading: expect.any(Number) });
   });
 });

@@ -149,11 +149,13 @@ export function controlApiRoutes(o: ControlRoutesOptions): FastifyPluginAsync {
       { config: { roles: OPERATE }, schema: { summary: 'create a control request; a second operator approves it (two-person rule) before anything is sent', tags, body: CREATE_BODY, response: { 200: REQUEST_REF, ...errors(400, 404) } } },
       async (req) => control.create(who(req), createInputOf(req.body)),
     );
-    app.get<{ Querystring: Record<string, unknown> }>(
-      '/control/requests',
-      { config: { roles: READ }, schema: { summary: 'control requests, newest first', tags, querystring: LIST_QUERY, response: { 200: { type: 'array', items: REQUEST_REF }, ...errors(400) } } },
-      async (req) => control.list({ ...listQueryOf(queryParams(req.query)), schemes: false }),
-    );
+    for (const [url, schemes] of [['/control/requests', false], ['/schemes', true]] as const) {
+      app.get<{ Querystring: Record<string, unknown> }>(
+        url,
+        { config: { roles: READ }, schema: { summary: `${schemes ? 'schemes' : 'control requests'}, newest first`, tags, querystring: LIST_QUERY, response: { 200: { type: 'array', items: REQUEST_REF }, ...errors(400) } } },
+        async (req) => control.list({ ...listQueryOf(queryParams(req.query)), schemes }),
+      );
+    }
     app.get<{ Params: { id: string } }>(
       '/control/requests/:id',
       { config: { roles: READ }, schema: { summary: 'one request: state, live progress, outcome per target', tags, params: ID_PARAMS, response: { 200: DETAIL, ...errors(400, 404) } } },
@@ -184,11 +186,6 @@ export function controlApiRoutes(o: ControlRoutesOptions): FastifyPluginAsync {
       '/schemes',
       { config: { roles: OPERATE }, schema: { summary: 'stage an 有序用电 scheme (approved by a second operator, then run and restored)', tags, body: SCHEME_BODY, response: { 200: REQUEST_REF, ...errors(400, 404, 409) } } },
       async (req) => control.createScheme(who(req), schemeInputOf(req.body)),
-    );
-    app.get<{ Querystring: Record<string, unknown> }>(
-      '/schemes',
-      { config: { roles: READ }, schema: { summary: 'schemes, newest first', tags, querystring: LIST_QUERY, response: { 200: { type: 'array', items: REQUEST_REF }, ...errors(400) } } },
-      async (req) => control.list({ ...listQueryOf(queryParams(req.query)), schemes: true }),
     );
     app.get<{ Params: { name: string } }>(
       '/schemes/:name',
