@@ -229,7 +229,7 @@ describe('authentication and roles', () => {
     const audit = await get<{ items: { action: string; target: string }[] }>('/api/v1/audit?limit=50', 'admin');
     expect(audit.body.items).toContainEqual(expect.objectContaining({ action: 'cli apikey create', target: created.id }));
     expect(audit.body.items).toContainEqual(expect.objectContaining({ action: 'cli apikey revoke', target: created.id }));
-  });
+  }, 120_000); // two CLI processes: their start-up alone takes seconds on a loaded machine
 
   it('admin API keys: create (key once), list without secrets, revoke — audited with the actor', async () => {
     const c = await call<{ id: string; key: string }>('POST', '/api/v1/apikeys', { role: 'admin', body: { name: 'desk-7', roles: ['service'] } });

@@ -154,7 +154,8 @@ describe('FEP sessions over TCP', () => {
     const downlink = builders.readRealtime({ ...ID, msa: 1 }, 25, [1], { seq: 1 });
     raw.sock.write(Buffer.concat([Buffer.from('0102030405', 'hex'), bad, downlink, Buffer.from('68ffff', 'hex')]));
     raw.sock.write(login);
-    await until(() => online.length === 1);
+    // The online event and the confirm's arrival at the terminal race: wait for both.
+    await until(() => online.length === 1 && raw.frames.length >= 1);
     expect(raw.frames[0]).toMatchObject({ afn: 0, seq: 3, control: 0x0b });
     expect(errors.length).toBeGreaterThanOrEqual(3);
     // Garbage and the bad-CS frame are dropped (one span or several); the 3-byte false start waits as a

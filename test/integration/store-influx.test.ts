@@ -79,7 +79,9 @@ describeStoreContract('spooled influxdb 1.x', async () => {
   const database = newDb();
   const dir = tmpDir('hes-influx-spool-');
   const inner = await openInfluxStore(options(database));
-  const store = await SpooledStore.open(inner, { dir });
+  // Reads wait for earlier acknowledged writes to reach influxd: 20 000 readings take longer than the 2 s
+  // default on a loaded machine (influxd 1.6 ingests ~10–20 k readings/s here).
+  const store = await SpooledStore.open(inner, { dir, readWaitMs: 60_000 });
   return {
     store,
     cleanup: async () => {
