@@ -4,11 +4,11 @@
  * FEP):
  *   1. billing export of every account's daily freeze (1 M accounts by default) as CSV and NDJSON: time to
  *      first byte, rows/s, peak RSS of the process; the meter-reading-day export (≈ 1/28 of the accounts);
- *   2. account summary and 1-year 15-min curve latency p50/p99 under 50 concurrent keep-alive clients
- *      (bench/load.ts), each phase bounded in time.
+ *   2. account summary and 1-year 15-min curve latency p50/p99 with one client (service time) and under 50
+ *      concurrent keep-alive clients (bench/load.ts), each phase bounded in time.
  *
  *   npx tsx bench/northbound-api.bench.ts [--terminals 5000] [--meters 200] [--curve-accounts 100]
- *                                         [--clients 50] [--seconds 15] [--data dir (kept and reused)]
+ *                                         [--clients 50] [--seconds 15] [--data dir (kept and reused)] [--no-exports]
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -44,6 +44,7 @@ const CURVE_ACCOUNTS = arg('curve-accounts', 100);
 const CLIENTS = arg('clients', 50);
 const SECONDS = arg('seconds', 15);
 const keep = argText('data');
+const EXPORTS = !process.argv.includes('--no-exports');
 const root = keep ?? mkdtempSync(path.join(os.tmpdir(), 'hes-bench-api-'));
 const dataDir = path.join(root, 'data');
 
@@ -155,11 +156,11 @@ async function main(): Promise<void> {
   const key = he.northbound!.keys.create({ name: 'bench', roles: ['admin'], by: 'bench' }).key;
   const api = a.api!;
   try {
-    for (const [label, p] of [
+    for (const [label, p] of (EXPORTS ? [
       ['daily readings, CSV', `/api/v1/billing/daily-readings?date=${DATE}&format=csv`],
       ['daily readings, NDJSON', `/api/v1/billing/daily-readings?date=${DATE}&format=ndjson`],
       ['meter-reading-day export, CSV', `/api/v1/billing/reading-day?date=${DATE}&format=csv`],
-    ] as const) {
+    ] : []) as [string, string][]) {
       peakRss = process.memoryUsage().rss;
       const e = await exportOnce(`${api}${p}`, key);
       const dataRows = label.includes('CSV') ? e.rows - 1 : e.rows;
@@ -179,9 +180,12 @@ async function main(): Promise<void> {
       ['account summary', () => `/api/v1/accounts/${accounts[i++ % accounts.length]}`],
       ['1-year 15-min curve (p, 35 136 points)', () => `/api/v1/accounts/${curveAccounts[j++ % curveAccounts.length]}/curves?from=${from}&to=${to}&quantity=p`],
     ] as const) {
-      peakRss = process.memoryUsage().rss;
-      const r = await loadPhase({ base: api, path: next, headers: { authorization: `Bearer ${key}` }, clients: CLIENTS, seconds: SECONDS });
-      console.log(`${label}: ${r.requests} requests in ${r.seconds.toFixed(1)} s = ${r.perSecond.toFixed(0)}/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, max ${r.maxMs.toFixed(0)} ms; non-2xx ${r.errors}; ${mib(r.bytes)} received; peak RSS ${mib(peakRss)}`);
+      // One client first (the service time), then the concurrent clients (queueing included).
+      for (const clients of [1, CLIENTS]) {
+        peakRss = process.memoryUsage().rss;
+        const r = await loadPhase({ base: api, path: next, headers: { authorization: `Bearer ${key}` }, clients, seconds: clients === 1 ? Math.min(SECONDS, 5) : SECONDS });
+        console.log(`${label}, ${clients} client(s): ${r.requests} requests in ${r.seconds.toFixed(1)} s = ${r.perSecond.toFixed(1)}/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, max ${r.maxMs.toFixed(0)} ms; non-2xx ${r.errors}; ${mib(r.bytes)} received; peak RSS ${mib(peakRss)}`);
+      }
     }
     console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; process max RSS ${mib(process.resourceUsage().maxRSS * 1024)}`);
   } finally {

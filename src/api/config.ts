@@ -25,6 +25,8 @@ export interface ApiConfig {
   rolloverKwh: number;
   /** How far back the outage view and open alarms look into stored events, days. */
   eventLookbackDays: number;
+  /** Curve queries built at once (a year of 15-min points is ≈ 4 MB of JSON); more wait their turn, so memory stays bounded. */
+  curveConcurrency: number;
 }
 
 export const DEFAULT_API: ApiConfig = {
@@ -36,6 +38,7 @@ export const DEFAULT_API: ApiConfig = {
   docs: 'public',
   rolloverKwh: 1_000_000,
   eventLookbackDays: 7,
+  curveConcurrency: 4,
 };
 
 type Check = (v: unknown, path: string, problems: string[]) => void;
@@ -59,4 +62,5 @@ export const API_CHECKS: Record<keyof ApiConfig, Check> = {
   },
   rolloverKwh: int(1000, 1_000_000_000),
   eventLookbackDays: int(1, 366),
+  curveConcurrency: int(1, 1000),
 };

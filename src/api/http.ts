@@ -86,7 +86,8 @@ export interface CsvShape<T> {
   row(t: T): readonly Cell[];
 }
 
-const cell = (v: Cell): string => (v === null || v === undefined ? '' : csvField(v));
+// Numbers never need quoting: only text goes through csvField's scan.
+const cell = (v: Cell): string => (v === null || v === undefined ? '' : typeof v === 'number' ? String(v) : csvField(v));
 
 /** One CSV line (RFC 4180 quoting, `\n`). */
 export function csvLineOf(cells: readonly Cell[]): string {

@@ -58,7 +58,7 @@ export function registerServe(program: Command, out: (s: string) => void): void 
       const log = createLogger('hes', process.env.HES_LOG_LEVEL ?? config.log.level);
       const he = await HeadEnd.open(config, { logger: log, api: config.api.enabled });
       const a = await he.start();
-      out(`hes serve: ready terminals tcp://${a.terminal.host}:${a.terminal.port}${a.admin ? ` admin ${a.admin}` : ''}${a.mqtt ? ` mqtt ${a.mqtt}` : ''}${a.data ? ` data ${a.data}` : ''}${a.api ? ` api ${a.api}` : ''}`);
+      out(`hes serve: ready terminals tcp://${a.terminal.host}:${a.terminal.port}${a.admin ? ` admin ${a.admin}` : ''}${a.mqtt ? ` mqtt ${a.mqtt}` : ''}${a.data ? ` data ${a.data}` : ''}${a.api ? ` api ${a.api}` : ''}${a.events ? ` events ${a.events}` : ''}`);
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: NodeJS.Signals): void => {

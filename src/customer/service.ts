@@ -237,11 +237,13 @@ export class CustomerService {
       const q = QUANTITIES.get(name)!;
       out.set(name, { quantity: name, unit: q.unit, fields: q.fields, points: [] });
     }
-    for await (const r of this.store().readings({ kind: 'curve', meters: [chain.meter.id], from: o.from, to: o.to })) {
-      out.get(r.quantity)?.points.push({ time: r.time, values: r.values, quality: r.quality });
-    }
+    // One query per quantity: the store reads only the quantities asked for, not every curve of the meter.
     for (const s of out.values()) {
-      const n = Math.max(0, ...s.points.map((p) => p.values.length));
+      let n = 0;
+      for await (const r of this.store().readings({ kind: 'curve', quantity: s.quantity, meters: [chain.meter.id], from: o.from, to: o.to })) {
+        s.points.push({ time: r.time, values: r.values, quality: r.quality });
+        if (r.values.length > n) n = r.values.length;
+      }
       s.fields = s.fields.slice(0, n || s.fields.length);
     }
     return [...out.values()];

@@ -123,8 +123,10 @@ export function controlMessage(p: HesEvents['control'], result: ControlResult | 
   if (p.phase !== undefined) data.phase = p.phase;
   if (p.progress) data.progress = p.progress;
   if (!result) return { type: 'control.state', time: iso(p.at), subject: String(p.request), data };
-  Object.assign(data, { ...result, ...(result.results && result.results.length > MAX_LISTED_TARGETS ? { results: undefined, resultsOmitted: result.results.length } : {}) });
-  if (data.results === undefined) delete data.results;
+  const { results, ...rest } = result;
+  Object.assign(data, rest);
+  if (results && results.length > MAX_LISTED_TARGETS) data.resultsOmitted = results.length;
+  else if (results) data.results = results;
   return { type: 'control.result', time: iso(p.at), subject: String(p.request), data };
 }
 

@@ -168,6 +168,9 @@ export async function startHeadEnd(o: { configFile: string; shiftMs: number; ack
   };
 }
 
+/** Log lines at error or fatal level (pino JSON). */
+export const errorLines = (logs: string): string[] => logs.split('\n').filter((l) => /"level":(50|60)/.test(l));
+
 /** GET a JSON document of the admin API; throws on a non-2xx answer. */
 export async function adminGet<T>(base: string, p: string): Promise<T> {
   const r = await fetch(`${base}${p}`, { signal: AbortSignal.timeout(30_000) });
@@ -243,11 +246,6 @@ export class ShiftedTerminals {
     session.start();
     this.sessions.set(key, session);
     this.devices.set(key, device);
-  }
-
-  /** Answer delay of every terminal from now on. */
-  setSlow(ms: number): void {
-    for (const d of this.devices.values()) d.faults.set({ slowMs: ms }, Date.now() + this.o.shiftMs);
   }
 
   async stop(): Promise<void> {

@@ -25,6 +25,8 @@ export interface TestInfluxd {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port and data. */
   start(): Promise<void>;
+  /** Sends a signal to the running influxd (SIGSTOP/SIGCONT: a hung server). */
+  signal(signal: NodeJS.Signals): void;
   /** Stops it and removes its data. */
   dispose(): Promise<void>;
 }
@@ -46,6 +48,10 @@ export async function startTestInfluxd(): Promise<TestInfluxd> {
     },
     async start() {
       if (!h) h = await startInfluxd({ dir, port, rpcPort });
+    },
+    signal(signal: NodeJS.Signals) {
+      if (!h) throw new Error('influxd is not running');
+      process.kill(h.pid, signal);
     },
     async dispose() {
       await h?.stop({ keepDir: true });

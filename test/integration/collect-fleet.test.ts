@@ -14,11 +14,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INDICATION_QUANTITIES, SimulatedTerminal, curvePoint, profileOf, registerValues } from '../../simulators/concentrator/index.js';
-import { dialInFactory, parseEndpoint } from '../../simulators/concentrator/channels.js';
-import { TerminalSession } from '../../simulators/concentrator/session.js';
+import { curvePoint, profileOf } from '../../simulators/concentrator/index.js';
 import { writeArchive } from '../../simulators/fleet/archive-writer.js';
-import { energyWhAt } from '../../simulators/model.js';
 import { Archive } from '../../src/archive/archive.js';
 import { importArchive } from '../../src/archive/import.js';
 import { DEFAULT_CONFIG, type HesConfig } from '../../src/config/schema.js';
@@ -29,7 +26,8 @@ import { LocalCalendar } from '../../src/scheduler/time.js';
 import { HeadEnd } from '../../src/service/head-end.js';
 import type { Reading } from '../../src/store/store.js';
 import { runCli } from '../helpers/cli.js';
-import { shiftTo, shiftedClock, shiftedScheduler } from '../helpers/shifted-clock.js';
+import { ShiftedTerminals, expectedDaily } from '../helpers/durability.js';
+import { shiftTo, shiftedClock } from '../helpers/shifted-clock.js';
 
 const cal = new LocalCalendar(480);
 const MAY3 = { year: 2024, month: 5, day: 3 };
@@ -53,25 +51,15 @@ let port = 0;
 let url = '';
 let targets: ArchiveTargets;
 let archive: Archive;
-const sessions = new Map<string, TerminalSession>();
-const devices = new Map<string, SimulatedTerminal>();
+let terms: ShiftedTerminals;
 
+/** A simulated concentrator dialling in on the shifted clock, with this test's faults (set before it connects). */
 function dialIn(id: { a1: string; a2: number }): void {
   const key = keyOf(id);
-  const device = new SimulatedTerminal(id, { meterCount: METERS, maxUserLength: 4000 });
+  terms.dialIn(id);
+  const device = terms.devices.get(key)!;
   if (key === LOSSY) device.faults.set({ dropPercent: 100 }, Date.now() + SHIFT);
   if (key === BROKEN) device.faults.set({ meterMissing: new Set([BROKEN_PN]) }, Date.now() + SHIFT);
-  const session = new TerminalSession({
-    device,
-    scheduler: shiftedScheduler(SHIFT),
-    connect: dialInFactory(parseEndpoint(`tcp://127.0.0.1:${port}`), id),
-    loginTimeoutMs: 2000,
-    backoff: { baseMs: 200, maxMs: 1000 },
-    reportPollMs: 1000,
-  });
-  session.start();
-  sessions.set(key, session);
-  devices.set(key, device);
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 90_000): Promise<T> {
@@ -120,11 +108,12 @@ beforeAll(async () => {
   const a = await he.start();
   port = a.terminal.port;
   url = a.admin!;
+  terms = new ShiftedTerminals({ port, shiftMs: SHIFT, meters: METERS });
   for (const id of TERMINALS) if (keyOf(id) !== LATE) dialIn(id);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([...sessions.values()].map((s) => s.stop()));
+  await terms?.stop();
   await he?.stop();
   archive?.close();
   rmSync(root, { recursive: true, force: true });
@@ -140,7 +129,7 @@ describe('a day collected through the real FEP, healed by 补采', () => {
     expect(run.terminals.offline).toBe(1); // the late terminal
     // the silent terminal was asked its daily data and answered nothing (healed below)
     await until('the silent terminal asked', () => he.collection!.runs().find((r) => r.task === 'daily' && r.state === 'done' && r.problems.some((p) => p.startsWith(LOSSY))));
-    devices.get(LOSSY)!.faults.set({ dropPercent: 25 }, Date.now() + SHIFT);
+    terms.devices.get(LOSSY)!.faults.set({ dropPercent: 25 }, Date.now() + SHIFT);
     dialIn(TERMINALS.find((t) => keyOf(t) === LATE)!);
   });
 
@@ -160,8 +149,7 @@ describe('a day collected through the real FEP, healed by 补采', () => {
     expect(rs).toHaveLength((12 * METERS - 1) * 4);
     for (const r of rs) {
       const m = byId.get(r.meter)!;
-      const k = ['ea_imp', 'er_imp', 'ea_exp', 'er_exp'].indexOf(r.quantity);
-      expect(r.values).toEqual(registerValues(energyWhAt(profileOf({ seed: 1, terminal: m.terminal }, m.pn), DAY3), INDICATION_QUANTITIES[k]!));
+      expect(r.values).toEqual(expectedDaily(m, r.quantity, DAY3));
       expect(r.readAt).toBe(DAY3);
       // the silent terminal was asked before: all it has came by 补采; the late one was asked at its login
       expect(r.quality).toBe(m.terminal === LOSSY ? 'recollected' : 'collected');

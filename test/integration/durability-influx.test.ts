@@ -8,7 +8,8 @@
  * 1. influxd is SIGKILLed in the middle of the round: collection goes on, the spool acknowledges every
  *    answer and its backlog grows (`/v1/status`); influxd is started again on the same data; the backlog
  *    drains, `hes collect status` reaches 100 %, InfluxDB holds exactly one point per (meter, quantity)
- *    equal to the model, each as acknowledged last.
+ *    equal to the model, each as acknowledged last. The same with influxd hung (SIGSTOP … SIGCONT):
+ *    requests to it stall instead of failing, and the head-end must not stall with them.
  * 2. influxd is SIGKILLed, then the head-end too, with a backlog in the spool; the head-end is started
  *    again while influxd is still down — it must start (the spool takes the writes; the store is opened
  *    in the background: src/store/deferred.ts) and keep the terminals online; with the terminals gone,
@@ -33,6 +34,7 @@ import {
   archiveMeters,
   cal,
   dailyStatus,
+  errorLines,
   expectDayAsModel,
   headEndStatus,
   importFleetArchive,
@@ -146,8 +148,6 @@ async function influxReadings(s: Site): Promise<Reading[]> {
   }
 }
 
-const errorLines = (logs: string): string[] => logs.split('\n').filter((l) => /"level":(50|60)/.test(l));
-
 beforeAll(async () => {
   influx = await startTestInfluxd();
 }, 60_000);
@@ -159,34 +159,56 @@ afterAll(async () => {
   for (const r of roots) rmSync(r, { recursive: true, force: true });
 }, 60_000);
 
+/**
+ * influxd fails (`fail`) once a quarter of the round is acknowledged; the round goes on into the spool
+ * until a third of the day waits there; influxd comes back (`recover`); everything arrives.
+ */
+async function outageMidRound(database: string, fail: () => Promise<void>, recover: () => Promise<void>): Promise<void> {
+  const s = await site(database);
+  const ackLog = path.join(s.root, 'ack.log');
+  const he = await headEnd(s, ackLog);
+  expect((await headEndStatus(he.admin)).store?.name).toBe('influxdb-1.x+spool');
+  terminals(s);
+  await until('a quarter of the readings acknowledged', () => (ackCount(ackLog) >= TOTAL / 4 ? true : undefined), 90_000);
+  await fail();
+  try {
+    const atFailure = ackCount(ackLog);
+    await growingBacklog(he);
+    // Collection goes on: the passes under way finish into the spool.
+    const backlog = await until('a third of the day in the spool', async () => {
+      const sp = await spoolOf(he);
+      return sp.pendingReadings >= TOTAL / 3 ? sp : undefined;
+    }, 90_000);
+    expect(ackCount(ackLog)).toBeGreaterThan(atFailure);
+    expect(backlog.state).not.toBe('idle');
+  } finally {
+    await recover();
+  }
+  await drained(he);
+  await complete(he);
+  await drained(he);
+  await cliSaysComplete(he);
+  expect(errorLines(he.logs())).toEqual([]);
+  expect(await he.stop()).toBe(0);
+
+  expectDayAsModel(await influxReadings(s), { meters: archiveMeters(s.dataDir), day: DAY, acked: readAckLog(ackLog) });
+}
+
 describe('InfluxDB store down during collection (spool on)', () => {
   it('influxd killed mid-round: the spool takes the writes, its backlog grows, drains when influxd is back; 100 %, equal to the model', async () => {
-    const s = await site('durability_outage');
-    const ackLog = path.join(s.root, 'ack.log');
-    const he = await headEnd(s, ackLog);
-    expect((await headEndStatus(he.admin)).store?.name).toBe('influxdb-1.x+spool');
-    terminals(s);
-    await until('a quarter of the readings acknowledged', () => (ackCount(ackLog) >= TOTAL / 4 ? true : undefined), 90_000);
-    await influx.stop('SIGKILL');
-    const atKill = ackCount(ackLog);
-    await growingBacklog(he);
-    // Collection goes on: the rounds under way finish into the spool (well over half of the day).
-    const backlog = await until('half of the day in the spool', async () => {
-      const sp = await spoolOf(he);
-      return sp.pendingReadings >= TOTAL / 2 ? sp : undefined;
-    }, 90_000);
-    expect(ackCount(ackLog)).toBeGreaterThan(atKill);
-    expect(backlog.state).not.toBe('idle');
+    await outageMidRound(
+      'durability_outage',
+      () => influx.stop('SIGKILL'),
+      () => influx.start(),
+    );
+  }, 300_000);
 
-    await influx.start();
-    await drained(he);
-    await complete(he);
-    await drained(he);
-    await cliSaysComplete(he);
-    expect(errorLines(he.logs())).toEqual([]);
-    expect(await he.stop()).toBe(0);
-
-    expectDayAsModel(await influxReadings(s), { meters: archiveMeters(s.dataDir), day: DAY, acked: readAckLog(ackLog) });
+  it('influxd hung (SIGSTOP) mid-round: the head-end is not held up, the spool takes the writes; after SIGCONT everything arrives', async () => {
+    await outageMidRound(
+      'durability_hang',
+      () => Promise.resolve(influx.signal('SIGSTOP')),
+      () => Promise.resolve(influx.signal('SIGCONT')),
+    );
   }, 300_000);
 
   it('head-end killed with a backlog while influxd is down, restarted before influxd: starts, replays the spool, completes without asking again', async () => {

@@ -4,12 +4,13 @@
  * The head-end runs in a child process (test/helpers/head-end-child.ts: `hes serve`'s wiring — config
  * file, archive, embedded store behind the write-ahead spool, FEP on a fixed TCP port, scheduler, admin
  * API — on a clock shifted to 08:00 CST of 3 May 2024, so the daily round of that day is due at start).
- * 20 simulated concentrators × 50 meters dial in; each answer leaves 300 ms late so the round lasts a few
+ * 20 simulated concentrators × 50 meters dial in; each answer leaves 400 ms late so the round lasts a few
  * seconds. Once a quarter of the 4 000 daily readings (F161–F164) have been acknowledged by the store, the
  * head-end is SIGKILLed; the terminals lose their link and redial; a new head-end process starts on the
- * same data directory and port and collects the rest. Checked:
- * - every reading acknowledged before the kill is stored afterwards, and was not asked for again (the
- *   restarted head-end acknowledged none of them: they survived, they were not re-collected);
+ * same data directory and port, catches the day up, and is SIGKILLed in its turn after 500 more; a third
+ * one collects the rest. Checked:
+ * - every reading acknowledged before a kill is stored afterwards, and was not asked for again (no later
+ *   head-end acknowledged any of them: they survived, they were not re-collected);
  * - the round then completes: `hes collect status` 100 %, 4 000 readings, each (meter, quantity, day)
  *   once, every value equal to the model (simulators/model.ts), data time 00:00, quality `collected`
  *   (`recollected` only where a 补采 round brought it), nothing of another day.
@@ -30,6 +31,7 @@ import {
   archiveMeters,
   cal,
   dailyStatus,
+  errorLines,
   expectDayAsModel,
   importFleetArchive,
   readAckLog,
@@ -61,13 +63,11 @@ async function headEnd(ackLog: string): Promise<HeadEndProcess> {
   return he;
 }
 
-const errorLines = (logs: string): string[] => logs.split('\n').filter((l) => /"level":(50|60)/.test(l));
-
 beforeAll(async () => {
   ids = importFleetArchive(root, dataDir, TERMINALS, METERS);
   const port = await freePort();
   configFile = writeHeadEndConfig(path.join(root, 'hes.json'), { dataDir, terminalPort: port });
-  terms = new ShiftedTerminals({ port, shiftMs: SHIFT, meters: METERS, slowMs: 300 });
+  terms = new ShiftedTerminals({ port, shiftMs: SHIFT, meters: METERS, slowMs: 400 });
 }, 60_000);
 
 afterAll(async () => {

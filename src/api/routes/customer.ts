@@ -17,6 +17,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { CustomerInfo } from '../../archive/archive.js';
 import type { BillingService } from '../../billing/service.js';
 import { checkRange, dateLabel, dayOf, instantOf, localIso, monthOf } from '../../billing/dates.js';
+import { curvesJson } from './curve-json.js';
+import { Limiter } from '../../scheduler/limiter.js';
 import type { CustomerService } from '../../customer/service.js';
 import { InputError } from '../../errors.js';
 import type { AffectedCustomer, CustomerOutage, OutageService } from '../../outage/outage-service.js';
@@ -102,6 +104,7 @@ function quantitiesOf(text: string | undefined): QuantityName[] {
 
 export function customerRoutes(o: { customers: CustomerService; outage?: OutageService; billing?: BillingService; config: ApiConfig }): FastifyPluginAsync {
   const cs = o.customers;
+  const curveSlots = new Limiter(o.config.curveConcurrency);
   return async (app) => {
     app.get<{ Querystring: { account?: string; meter?: string; name?: string; limit?: number } }>(
       '/accounts',
@@ -277,12 +280,13 @@ export function customerRoutes(o: { customers: CustomerService; outage?: OutageS
           },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const from = instantOf(req.query.from, 'from');
         const to = instantOf(req.query.to, 'to');
         checkRange(from, to, 366);
-        const series = await cs.curves(req.params.account, { from, to, quantities: quantitiesOf(req.query.quantity) });
-        return { account: req.params.account, from: localIso(from), to: localIso(to), series: series.map((s) => ({ ...s, points: s.points.map((p) => ({ ...p, time: localIso(p.time) })) })) };
+        // Built a few at a time (api.curveConcurrency), written in one pass (curve-json.ts): the shape of the response schema above.
+        const json = await curveSlots.run(async () => curvesJson(req.params.account, from, to, await cs.curves(req.params.account, { from, to, quantities: quantitiesOf(req.query.quantity) })));
+        return reply.type('application/json; charset=utf-8').send(json);
       },
     );
 
