@@ -8,5 +8,5 @@
 import { dailyOptions, runDailyRounds } from './daily-round.js';
 
 await runDailyRounds(dailyOptions({ terminals: '5000', meters: '200', points: '64', concurrency: '1000', fns: '161', store: 'both', 'max-s': '1800' }));
-// A store still retrying (e.g. a stopped influxd) must not keep the process alive.
-process.exit(0);
+// A store still retrying (e.g. a stopped influxd) must not keep the process alive; stdout first.
+process.stdout.write('', () => process.exit(0));

@@ -8,5 +8,5 @@
 import { dailyOptions, runDailyRounds } from './daily-round.js';
 
 await runDailyRounds(dailyOptions({ terminals: '100', meters: '200', points: '64', concurrency: '1000', fns: '161,162,163,164', store: 'embedded', 'max-s': '900' }));
-// A store still retrying (e.g. a stopped influxd) must not keep the process alive.
-process.exit(0);
+// A store still retrying (e.g. a stopped influxd) must not keep the process alive; stdout first.
+process.stdout.write('', () => process.exit(0));
