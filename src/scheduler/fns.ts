@@ -5,7 +5,7 @@
  */
 import type { QuantityName } from '../store/quantities.js';
 import { CURVE_FIELDS, curveMapper } from './mapping/curve.js';
-import { INDICATION_ORDER, energySetMapper, energySetQuantities, indicationMapper, type FrozenTd } from './mapping/frozen.js';
+import { AMOUNT_ORDER, INDICATION_ORDER, amountMapper, energySetMapper, energySetQuantities, indicationMapper, type FrozenTd } from './mapping/frozen.js';
 import type { UnitMapper } from './mapping/parts.js';
 import { F25_QUANTITIES, f25Mapper, realtimeIndicationMapper, realtimeSetMapper, realtimeSetQuantities } from './mapping/realtime.js';
 
@@ -21,12 +21,14 @@ export interface FnDef {
   td: TdKind;
   quantities: readonly QuantityName[];
   map: UnitMapper;
+  /** Td names the period BEFORE the data time (energy used in the day/month that the freeze closes). */
+  tdBefore?: boolean;
 }
 
 const DEFS = new Map<number, FnDef>();
 const key = (afn: number, fn: number): number => (afn << 8) | fn;
-function def(afn: number, fn: number, td: TdKind, quantities: readonly QuantityName[], map: UnitMapper): void {
-  DEFS.set(key(afn, fn), { afn, fn, td, quantities, map });
+function def(afn: number, fn: number, td: TdKind, quantities: readonly QuantityName[], map: UnitMapper, tdBefore = false): void {
+  DEFS.set(key(afn, fn), { afn, fn, td, quantities, map, tdBefore });
 }
 
 // AFN0D frozen sets and indications (§5.13 groups 1–3, 21–23).
@@ -36,6 +38,11 @@ for (const [td, fwd, rev] of [['d', 1, 2], ['d', 9, 10], ['m', 17, 18]] as const
 }
 INDICATION_ORDER.forEach((q, k) => {
   for (const [base, td] of [[161, 'd'], [169, 'd'], [177, 'm']] as [number, FrozenTd][]) def(0x0d, base + k, td, [q], indicationMapper(td, q));
+});
+// AFN0D energy used in the day (F5–F8) and month (F21–F24), §5.13 groups 1 and 3.
+AMOUNT_ORDER.forEach((q, k) => {
+  def(0x0d, 5 + k, 'd', [q], amountMapper('d', q), true);
+  def(0x0d, 21 + k, 'm', [q], amountMapper('m', q), true);
 });
 // AFN0D curves (groups 11–14).
 for (const [fn, { quantity, field }] of CURVE_FIELDS) def(0x0d, fn, 'c', [quantity], curveMapper(quantity, field));
@@ -53,10 +60,10 @@ const range = (a: number, b: number): number[] => Array.from({ length: b - a + 1
 
 /** Fns each collection task may be configured with. */
 export const TASK_FNS = {
-  daily: { afn: 0x0d, fns: [1, 2, ...range(161, 168)] },
+  daily: { afn: 0x0d, fns: [1, 2, ...range(5, 8), ...range(161, 168)] },
   billingDay: { afn: 0x0d, fns: [9, 10, ...range(169, 176)] },
-  monthly: { afn: 0x0d, fns: [17, 18, ...range(177, 184)] },
-  curve: { afn: 0x0d, fns: [...range(81, 96), ...range(101, 108)] },
+  monthly: { afn: 0x0d, fns: [17, 18, ...range(21, 24), ...range(177, 184)] },
+  curve: { afn: 0x0d, fns: range(81, 108) },
   snapshot: { afn: 0x0c, fns: [25, 33, 34, ...range(129, 136)] },
 } as const;
 

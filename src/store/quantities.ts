@@ -38,6 +38,12 @@ const DEFS = [
   { code: 6, name: 'er_q2', unit: 'kvarh', description: 'Q2 reactive energy indication 二象限无功电能示值', fields: RATES },
   { code: 7, name: 'er_q3', unit: 'kvarh', description: 'Q3 reactive energy indication 三象限无功电能示值', fields: RATES },
   { code: 8, name: 'er_q4', unit: 'kvarh', description: 'Q4 reactive energy indication 四象限无功电能示值', fields: RATES },
+  // Energy used (电能量, A.13): in the day (AFN0D F5–F8), month (F21–F24) or curve interval ending at the
+  // point (F97–F100, total only) — what the meter itself counted, not a difference the head-end took.
+  { code: 9, name: 'ea_imp_use', unit: 'kWh', description: 'forward active energy used 正向有功电能量', fields: RATES },
+  { code: 10, name: 'er_imp_use', unit: 'kvarh', description: 'forward reactive energy used 正向无功电能量', fields: RATES },
+  { code: 11, name: 'ea_exp_use', unit: 'kWh', description: 'reverse active energy used 反向有功电能量', fields: RATES },
+  { code: 12, name: 'er_exp_use', unit: 'kvarh', description: 'reverse reactive energy used 反向无功电能量', fields: RATES },
   // Instantaneous values (AFN0C F25, curves F81–F95, F105–F108).
   { code: 20, name: 'p', unit: 'kW', description: 'active power 有功功率', fields: TOTAL_PHASES },
   { code: 21, name: 'q', unit: 'kvar', description: 'reactive power 无功功率', fields: TOTAL_PHASES },

@@ -5,9 +5,10 @@
  *   F81–F84  p  total, a, b, c   (A.9 kW)        F85–F88  q  total, a, b, c (A.9 kvar)
  *   F89–F91  u  a, b, c          (A.7 V)         F92–F94  i  a, b, c        (A.25 A)
  *   F95      i0                  (A.25 A)        F96      freq (A.6 Hz; UNVERIFIED, see afn0d-history.ts)
+ *   F97–F100 ea_imp_use, er_imp_use, ea_exp_use, er_exp_use: energy used in the interval ending at the
+ *            point (A.13 kWh/kvarh)
  *   F101–F104 ea_imp, er_imp, ea_exp, er_exp totals (A.11 kWh/kvarh)
  *   F105–F108 pf total, a, b, c  (A.5 %)
- * F97–F100 (energy per interval) have no store quantity and are not collected.
  */
 import type { QuantityName } from '../../store/quantities.js';
 import { MINUTE_MS, densityMinutesOf } from '../time.js';
@@ -32,6 +33,10 @@ export const CURVE_FIELDS: ReadonlyMap<number, { quantity: QuantityName; field: 
   [94, { quantity: 'i', field: 2 }],
   [95, { quantity: 'i0', field: 0 }],
   [96, { quantity: 'freq', field: 0 }],
+  [97, { quantity: 'ea_imp_use', field: 0 }],
+  [98, { quantity: 'er_imp_use', field: 0 }],
+  [99, { quantity: 'ea_exp_use', field: 0 }],
+  [100, { quantity: 'er_exp_use', field: 0 }],
   [101, { quantity: 'ea_imp', field: 0 }],
   [102, { quantity: 'er_imp', field: 0 }],
   [103, { quantity: 'ea_exp', field: 0 }],

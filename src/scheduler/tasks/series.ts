@@ -5,11 +5,12 @@
  * writes what comes back; a first pass and a 补采 pass differ only in the quality written.
  *
  * Periods (time labels, Q/GDW 376.1-2009 §5.13):
- * - daily D: Td_d = D, data time D 00:00 (run after 00:00 + offset on D);
+ * - daily D: Td_d = D, data time D 00:00 (run after 00:00 + offset on D); energy used (F5–F8) with
+ *   Td_d = D − 1, the day that the D 00:00 freeze closes (stored at D 00:00, mapping/frozen.ts);
  * - billingDay D: Td_d = D for the accounts whose 抄表日 is D's day of month; F169… (抄表日冻结), then
  *   `fallbackFns` (the daily freeze of D, F161…) for points the terminal had no reading-day freeze of —
  *   a terminal freezes reading-day data only on its own AFN04 F33 reading days;
- * - monthly: Td_m = D's month, data time 00:00 of its 1st;
+ * - monthly: Td_m = D's month, data time 00:00 of its 1st (F21–F24: Td_m = the month before);
  * - curve D: Td_c from D 00:00, every `densityMinutes`, the whole day (run on D + 1).
  */
 import type { QuantityName, SeriesKind } from '../../store/quantities.js';
@@ -18,7 +19,7 @@ import type { SchedulerConfig, TerminalTaskSettings } from '../config.js';
 import { settingsFor } from '../config.js';
 import type { ExecContext, ExecStats } from '../executor.js';
 import { addStats, executeRequests, newExecStats } from '../executor.js';
-import { TASK_FNS, TD_BYTES, quantitiesOf, type SeriesTaskName } from '../fns.js';
+import { TASK_FNS, TD_BYTES, fnDef, quantitiesOf, type SeriesTaskName } from '../fns.js';
 import { curveNeeds, findGaps, frozenNeeds, gapCount, type GapMap } from '../gaps.js';
 import type { Need } from '../planner.js';
 import { planRequests } from '../planner.js';
@@ -91,8 +92,12 @@ export function gridOf(env: Pick<SeriesEnv, 'config' | 'cal'>, task: SeriesTaskN
 function needsOf(env: SeriesEnv, task: SeriesTaskName, date: LocalDate, s: TerminalTaskSettings, gaps: GapMap, pnOf: ReadonlyMap<number, number>, fns: readonly number[]): Need[] {
   const afn = TASK_FNS[task].afn;
   if (task === 'curve') return curveNeeds(gaps, pnOf, { afn, fns, densityMinutes: s.curve.densityMinutes, cal: env.cal });
-  const label = task === 'monthly' ? { kind: 'm' as const, month: { year: date.year, month: date.month } } : { kind: 'd' as const, date };
-  return frozenNeeds(gaps, pnOf, { afn, fns, label });
+  const before = fns.filter((fn) => fnDef(afn, fn)?.tdBefore);
+  const at = fns.filter((fn) => !before.includes(fn));
+  const labelOf = (shift: number) =>
+    task === 'monthly' ? { kind: 'm' as const, month: env.cal.dateOf(env.cal.at(date.year, date.month - shift, 1)) } : { kind: 'd' as const, date: env.cal.addDays(date, -shift) };
+  const out = frozenNeeds(gaps, pnOf, { afn, fns: at, label: labelOf(0) });
+  return before.length ? [...out, ...frozenNeeds(gaps, pnOf, { afn, fns: before, label: labelOf(1) })] : out;
 }
 
 /** One pass of a series task at one terminal. */

@@ -31,7 +31,7 @@ describe('scheduler configuration', () => {
     bad.extra = 1;
     expect(problems(bad).sort()).toEqual(
       [
-        'scheduler.tasks.daily.fns[1]: F81 is not collected by the daily task (one of 1, 2, 161, 162, 163, 164, 165, 166, 167, 168)',
+        'scheduler.tasks.daily.fns[1]: F81 is not collected by the daily task (one of 1, 2, 5, 6, 7, 8, 161, 162, 163, 164, 165, 166, 167, 168)',
         'scheduler.tasks.curve.densityMinutes: expected one of 1, 5, 15, 30, 60, got 10',
         'scheduler.tasks.clock.thresholdS: expected an integer in 1..86400, got 0',
         'scheduler.batch.pnPerUnit: expected an integer in 1..8, got 9',

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { ErcRecord } from '../../../protocols/gw376/erc/registry.js';
 import { builders, decodeMessage, encodeMessage, type Gw376Message } from '../../../protocols/gw376/index.js';
 import { INDICATION_QUANTITIES, SimulatedTerminal, curvePoint, f25Of, profileOf, registerValues } from '../../../simulators/concentrator/index.js';
-import { energyWhAt, instantAt } from '../../../simulators/model.js';
+import { energyWhAt, instantAt, quantityWhAt } from '../../../simulators/model.js';
 import type { RequestResult } from '../../../src/fep/request-queue.js';
 import { readingsOf } from '../../../src/scheduler/executor.js';
 import { TD_BYTES } from '../../../src/scheduler/fns.js';
@@ -54,6 +54,26 @@ describe('mapping 376.1 answers to readings', () => {
     }
   });
 
+  it('energy used F5–F8 (Td D) and F21 (Td month M) are stored at the end of the period they cover', () => {
+    const dev = new SimulatedTerminal(ID, { meterCount: 8 });
+    const rs = ask(dev, 0x0d, [{ pn: 6, fns: [5, 6, 7, 8], td: DAY, tdKey: 'd' }], TD_BYTES.d, 'day');
+    const from = cal.dayStart(DAY);
+    const to = cal.dayStart({ ...DAY, day: DAY.day + 1 });
+    const p = profileOf(ctx, 6);
+    const byQ = new Map(rs.map((r) => [r.quantity, r]));
+    expect([...byQ.keys()].sort()).toEqual(['ea_exp_use', 'ea_imp_use', 'er_exp_use', 'er_imp_use']);
+    for (const r of rs) expect(r).toMatchObject({ kind: 'day', time: to, quality: 'collected' });
+    // The meter's own count (A.13, 0.0001 kWh): Wh used per tariff, total = their sum.
+    const r4 = (v: number | null) => Math.round(v! * 10_000);
+    const wh = quantityWhAt(p, to, 'forwardActive').map((x, i) => x - quantityWhAt(p, from, 'forwardActive')[i]!);
+    expect(byQ.get('ea_imp_use')!.values.map(r4)).toEqual([wh.reduce((a, b) => a + b, 0), ...wh].map((x) => x * 10));
+    expect(byQ.get('ea_imp_use')!.values[0]).toBeGreaterThan(0);
+    const month = ask(dev, 0x0d, [{ pn: 6, fns: [21], td: { year: 2024, month: 4 }, tdKey: 'm' }], TD_BYTES.m, 'month');
+    expect(month).toHaveLength(1);
+    expect(month[0]).toMatchObject({ kind: 'month', quantity: 'ea_imp_use', time: cal.monthStart({ year: 2024, month: 5 }) });
+    expect(month[0]!.values[0]).toBeGreaterThan(byQ.get('ea_imp_use')!.values[0]!);
+  });
+
   it('a missing meter answers EEH: all-null readings are not written', () => {
     const dev = new SimulatedTerminal(ID, { meterCount: 8 });
     dev.faults.set({ meterMissing: new Set([3]) }, NOW);
@@ -76,6 +96,18 @@ describe('mapping 376.1 answers to readings', () => {
     for (const r of byQ('u')) expect(r.values).toEqual([89, 90, 91].map((fn) => curvePoint(fn, p, r.time, step)));
     for (const r of byQ('i')) expect(r.values).toEqual([92, 93, 94].map((fn) => curvePoint(fn, p, r.time, step)));
     for (const r of byQ('ea_imp')) expect(r.values).toEqual([curvePoint(101, p, r.time, step)]);
+  });
+
+  it('curves F97–F100: energy used in the interval ending at each point', () => {
+    const dev = new SimulatedTerminal(ID, { meterCount: 8 });
+    const td = { start: { ...DAY, hour: 0, minute: 15 }, density: 1, points: 8 };
+    const rs = ask(dev, 0x0d, [{ pn: 3, fns: [97, 98, 99, 100], td, tdKey: 'c' }], TD_BYTES.c, 'curve');
+    const p = profileOf(ctx, 3);
+    const step = 15 * 60_000;
+    expect(new Set(rs.map((r) => r.quantity))).toEqual(new Set(['ea_imp_use', 'er_imp_use', 'ea_exp_use', 'er_exp_use']));
+    const imp = rs.filter((r) => r.quantity === 'ea_imp_use');
+    expect(imp.map((r) => r.time)).toEqual(Array.from({ length: 8 }, (_, i) => cal.dayStart(DAY) + (i + 1) * step));
+    for (const r of imp) expect(r.values).toEqual([curvePoint(97, p, r.time, step)]);
   });
 
   it('AFN0C F25 → snapshot p/q/pf/u/i/i0/s at the read time', () => {
