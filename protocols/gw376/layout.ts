@@ -76,7 +76,9 @@ export interface BytesNode<T = unknown> extends Phantom<T> {
 }
 export interface BitsetNode<T = unknown> extends Phantom<T> {
   readonly kind: 'bitset';
+  /** Fixed byte length, or -1 when `count` (a field path) gives it. */
   readonly size: number;
+  readonly count: Count;
   /** Number given to bit 0 of byte 0 (e.g. 1 for "ERC1 = D0"). */
   readonly base: number;
 }
@@ -156,9 +158,13 @@ export function ascii(count: Count): BytesNode<string> {
   return { kind: 'bytes', size: typeof count === 'number' ? count : -1, count, text: true };
 }
 
-/** An n-byte bitmap decoded to the ascending list of set bit numbers (bit k ↦ base + k). */
-export function bitset(n: number, base = 1): BitsetNode<number[]> {
-  return { kind: 'bitset', size: n, base };
+/**
+ * An n-byte bitmap decoded to the ascending list of set bit numbers (bit k ↦ base + k); `n` may be the
+ * path of an earlier count field (e.g. AFN09 F4: n groups, then n DT1 bitmaps).
+ */
+export function bitset(n: Count, base = 1): BitsetNode<number[]> {
+  if (n === REST) throw new Error('bitset needs a fixed or counted length');
+  return { kind: 'bitset', size: typeof n === 'number' ? n : -1, count: n, base };
 }
 
 /** A hand-written node (variable structures the declarative nodes cannot express). */
@@ -177,6 +183,62 @@ export function custom<T>(
 const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
 /** Char codes of the upper-case hex digits. */
 const HEX_CODE = Uint8Array.from('0123456789ABCDEF', (c) => c.charCodeAt(0));
+
+/**
+ * Six-byte texts (A.12 meter/collector addresses, 6-byte passwords) recur frame after frame — the same
+ * meters, zero fill — so they come from a direct-mapped cache keyed by the bytes' two 24-bit halves
+ * (`lo` = bytes 0..2, `hi` = bytes 3..5, LE) instead of being built each time. Same strings either way.
+ */
+const TEXT6_SLOTS = 1024;
+interface Text6Cache {
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+  readonly text: (string | null)[];
+}
+const text6Cache = (): Text6Cache => ({
+  lo: new Int32Array(TEXT6_SLOTS).fill(-1),
+  hi: new Int32Array(TEXT6_SLOTS).fill(-1),
+  text: new Array<string | null>(TEXT6_SLOTS).fill(null),
+});
+const A12_TEXT = text6Cache();
+const HEX6_TEXT = text6Cache();
+const slot6 = (lo: number, hi: number): number => (lo ^ (lo >>> 11) ^ (hi << 3) ^ (hi >>> 9)) & (TEXT6_SLOTS - 1);
+
+/** A.12 text (12 digits, most significant byte first) of the bytes lo|hi; null when not BCD (EEH fill). */
+function a12Text(lo: number, hi: number): string | null {
+  const c = A12_TEXT;
+  const i = slot6(lo, hi);
+  if (c.lo[i] === lo && c.hi[i] === hi) return c.text[i]!;
+  const b0 = lo & 255, b1 = (lo >>> 8) & 255, b2 = lo >>> 16, b3 = hi & 255, b4 = (hi >>> 8) & 255, b5 = hi >>> 16;
+  const t = BCD_TO_INT;
+  const s =
+    (t[b0]! | t[b1]! | t[b2]! | t[b3]! | t[b4]! | t[b5]!) < 0
+      ? null
+      : String.fromCharCode(48 + (b5 >> 4), 48 + (b5 & 15), 48 + (b4 >> 4), 48 + (b4 & 15), 48 + (b3 >> 4), 48 + (b3 & 15),
+          48 + (b2 >> 4), 48 + (b2 & 15), 48 + (b1 >> 4), 48 + (b1 & 15), 48 + (b0 >> 4), 48 + (b0 & 15));
+  c.lo[i] = lo;
+  c.hi[i] = hi;
+  c.text[i] = s;
+  return s;
+}
+
+/** Upper-case hex (wire order) of the bytes lo|hi. */
+function hex6Text(lo: number, hi: number): string {
+  const c = HEX6_TEXT;
+  const i = slot6(lo, hi);
+  if (c.lo[i] === lo && c.hi[i] === hi) return c.text[i]!;
+  const b0 = lo & 255, b1 = (lo >>> 8) & 255, b2 = lo >>> 16, b3 = hi & 255, b4 = (hi >>> 8) & 255, b5 = hi >>> 16;
+  const h = HEX_CODE;
+  const s = String.fromCharCode(h[b0 >> 4]!, h[b0 & 15]!, h[b1 >> 4]!, h[b1 & 15]!, h[b2 >> 4]!, h[b2 & 15]!,
+    h[b3 >> 4]!, h[b3 & 15]!, h[b4 >> 4]!, h[b4 & 15]!, h[b5 >> 4]!, h[b5 & 15]!);
+  c.lo[i] = lo;
+  c.hi[i] = hi;
+  c.text[i] = s;
+  return s;
+}
+
+/** `lo, hi` argument source of the six bias-free byte locals `u` (see a12Text). */
+const halves6 = (u: readonly string[]): string => `${u[0]} | (${u[1]} << 8) | (${u[2]} << 16), ${u[3]} | (${u[4]} << 8) | (${u[5]} << 16)`;
 
 /** `n` bytes at `at` (bias removed) as upper-case hex without spaces. */
 function hexAt(buf: Uint8Array, at: number, n: number, bias: number): string {
@@ -346,9 +408,9 @@ function isInline(node: AnyNode): boolean {
   switch (node.kind) {
     case 'fmt':
     case 'bits':
-    case 'bitset':
       return true;
     case 'bytes':
+    case 'bitset':
       return node.size >= 0;
     case 'struct':
       return node.size >= 0 && node.fields.every(([, f]) => isInline(f));
@@ -471,12 +533,8 @@ function inlineOther(e: Emitter, name: FormatName, at: string): string {
       const [u] = rawBytes(e, at, 1);
       return `${e.dep(a4FromByte)}(${u})`;
     }
-    case 'A12': {
-      const u = rawBytes(e, at, 6);
-      const bcd = e.dep(BCD_TO_INT);
-      const chars = [...u].reverse().flatMap((x) => [`48 + (${x} >> 4)`, `48 + (${x} & 15)`]);
-      return `((${u.map((x) => `${bcd}[${x}]`).join(' | ')}) < 0 ? null : ${e.dep(String.fromCharCode)}(${chars.join(', ')}))`;
-    }
+    case 'A12':
+      return `${e.dep(a12Text)}(${halves6(rawBytes(e, at, 6))})`;
     case 'ip': {
       const u = rawBytes(e, at, 4);
       return `(${u.join(' + "." + ')})`;
@@ -570,6 +628,7 @@ function inlineComposite(e: Emitter, node: AnyNode, here: string): string {
     case 'bytes': {
       if (node.text) return `${e.dep(HELPERS.textAt)}(buf, ${here}, ${node.size}, B)`;
       if (node.size > 16) return `${e.dep(HELPERS.hexAt)}(buf, ${here}, ${node.size}, B)`;
+      if (node.size === 6) return `${e.dep(hex6Text)}(${halves6(rawBytes(e, here, 6))})`;
       const hx = e.dep(HEX_CODE);
       const chars = rawBytes(e, here, node.size).flatMap((x) => [`${hx}[${x} >> 4]`, `${hx}[${x} & 15]`]);
       return `${e.dep(String.fromCharCode)}(${chars.join(', ')})`;
@@ -709,6 +768,12 @@ function decodeNode(e: Emitter, node: AnyNode, checked: boolean, label: string, 
       }
       return `${e.dep(node.text ? HELPERS.readText : HELPERS.readHex)}(r, ${n})`;
     }
+    case 'bitset': {
+      const n = e.tmp('n');
+      e.line(`const ${n} = ${resolve(scope, node.count as string, label)};`);
+      e.line(`r.need(${n}, ${q(label)});`);
+      return `${e.dep(HELPERS.readBitset)}(r, ${n}, ${node.base})`;
+    }
     case 'custom':
       return `${e.dep(node.decode)}(r, ctx)`;
     default:
@@ -774,9 +839,11 @@ function encodeNode(e: Emitter, node: AnyNode, v: string, label: string, scope: 
       e.line(`${e.dep(node.text ? HELPERS.writeText : HELPERS.writeHex)}(w, ${v}, ${n}, ${q(label)});`);
       return;
     }
-    case 'bitset':
-      e.line(`${e.dep(HELPERS.writeBitset)}(w, ${v}, ${node.size}, ${node.base}, ${q(label)});`);
+    case 'bitset': {
+      const n = typeof node.count === 'number' ? String(node.count) : resolve(scope, node.count, label);
+      e.line(`${e.dep(HELPERS.writeBitset)}(w, ${v}, ${n}, ${node.base}, ${q(label)});`);
       return;
+    }
     case 'custom':
       e.line(`${e.dep(node.encode)}(w, ${v}, ctx);`);
       return;

@@ -12,8 +12,11 @@
  *   (power control never trips here: the simulator has no load to shed).
  * - Purchase control: AFN04 F47 of group g appends (55H) or refreshes (AAH) the energy bought (ERC19).
  *   Remaining = bought − forward active energy used since, measured on meter Pn = g (simplification: a
- *   total-add group is its own meter). With F16 on, remaining ≤ trip threshold trips the group's
- *   energy-control rounds (AFN04 F48, default round 1) once, with ERC7.
+ *   total-add group is its own meter), reported by AFN0C F23. With F16 on, remaining ≤ trip threshold
+ *   trips the group's energy-control rounds (AFN04 F48, default round 1) once, with ERC7; a purchase
+ *   that lifts the remaining energy above the threshold closes them again (the trip is re-evaluated).
+ *   A purchase whose order number (购电单号) equals the group's last one is refused (AFN00 item denied,
+ *   nothing changes), as terminals do so that a resent frame never credits twice.
  * - F26/F34 payment alarm, F28/F36 removal, F27/F35 talk, F29/F37 active reporting, F31 clock set.
  * - Meters' own relays: DL/T 645 1CH commands forwarded to a meter (AFN10 F1, forward.ts) change that
  *   meter's status word 3 (relay, keep-power, alarm bits), kept here per Pn; an open meter relay opens
@@ -263,9 +266,15 @@ export class ControlState {
     return s;
   }
 
-  /** AFN04 F47 of group `g` (purchase parameters): updates the remaining energy and records ERC19. */
-  setPurchase(g: number, v: { orderNo: number; mode: number; amount: number | null; alarmThreshold: number | null; tripThreshold: number | null }, env: ControlEnv): void {
-    const before = this.remaining(g, env.now);
+  /**
+   * AFN04 F47 of group `g` (purchase parameters): updates the remaining energy and records ERC19;
+   * 'deny' (nothing changed) for a repeated order number.
+   */
+  setPurchase(g: number, v: { orderNo: number; mode: number; amount: number | null; alarmThreshold: number | null; tripThreshold: number | null }, env: ControlEnv): ControlResult {
+    if (g < 1 || g > 8 || (v.mode !== 0x55 && v.mode !== 0xaa)) return 'deny';
+    if (this.purchases?.get(g)?.orderNo === v.orderNo) return 'deny';
+    // An append adds to what is left now, after the energy used since the last purchase.
+    const before = this.remaining(g, env.now, env);
     const used = env.groupEnergyKwh(g, env.now);
     const amount = v.amount ?? 0;
     const after = v.mode === 0xaa ? amount : (before ?? 0) + amount;
@@ -278,6 +287,7 @@ export class ControlState {
         remainingBefore: before === undefined ? null : Math.round(before), remainingAfter: Math.round(after),
       },
     });
+    return 'ok';
   }
 
   /** Remaining purchased energy of group `g` at real time `now` (kWh, 2 decimals), undefined when never set. */

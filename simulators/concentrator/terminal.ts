@@ -320,11 +320,10 @@ export class SimulatedTerminal implements TerminalDevice {
     const items: { pn: number; fn: number; ok: boolean }[] = [];
     const env = this.controlEnv(now);
     for (const u of units) {
-      const ok = SETTABLE.has(u.fn) && u.data !== undefined;
-      if (ok) {
-        this.params.set(u.fn, u.pn, u.data);
-        if (u.fn === 47) this.controls.setPurchase(u.pn, u.data as Parameters<ControlState['setPurchase']>[1], env);
-      }
+      let ok = SETTABLE.has(u.fn) && u.data !== undefined;
+      // F47 is a purchase record: a repeated order number is refused and not stored (controls.ts).
+      if (ok && u.fn === 47) ok = this.controls.setPurchase(u.pn, u.data as Parameters<ControlState['setPurchase']>[1], env) === 'ok';
+      if (ok) this.params.set(u.fn, u.pn, u.data);
       items.push({ pn: u.pn, fn: u.fn, ok });
     }
     if (raw) items.push({ pn: raw.pns[0] ?? 0, fn: raw.fns[0] ?? 0, ok: false });
@@ -420,10 +419,23 @@ export class SimulatedTerminal implements TerminalDevice {
     const ctx = this.meterContext(now);
     const out: DataUnit[] = [];
     for (const u of this.known(req).units) {
-      const data = u.pn === 0 ? this.terminalData(u.fn, now) : this.params.meterOfPn(u.pn) ? realtimeOf(u.fn, u.pn, ctx, this.purchaseOf(u.pn, now)) : undefined;
+      const data =
+        u.pn === 0
+          ? this.terminalData(u.fn, now)
+          : u.fn === 23
+            ? this.groupRemaining(u.pn, now)
+            : this.params.meterOfPn(u.pn)
+              ? realtimeOf(u.fn, u.pn, ctx, this.purchaseOf(u.pn, now))
+              : undefined;
       if (data !== undefined) out.push({ pn: u.pn, fn: u.fn, data });
     }
     return out;
+  }
+
+  /** AFN0C F23 of total-add group `g`: remaining purchased energy, whole kWh (A.3); none before any F47. */
+  private groupRemaining(g: number, now: number): { remaining: number } | undefined {
+    const left = this.controls.remaining(g, now, this.controlEnv(now));
+    return left === undefined ? undefined : { remaining: Math.floor(left) };
   }
 
   private purchaseOf(pn: number, now: number): ReturnType<typeof defaultPurchase> | undefined {

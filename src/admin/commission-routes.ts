@@ -1,10 +1,15 @@
 /**
  * Commissioning routes of the local admin API (src/commission; added through `routes`):
  *
- *   POST /v1/terminals/:key/commission  { steps?, setClock?, pushParams?, clockWarnS?, clockFailS?, rttWarnMs?,
- *                                         master?: "ip:port", withControl?, dryRun?, operator?, recentEvents? }
+ *   POST /v1/terminals/:key/commission  { steps?, setClock?, pushParams?, clockWarnS?, clockFailS?, rttWarnMs?, linkTimeoutMs?,
+ *                                         master?: "ip:port", withControl?, dryRun?, testPn?, testTurn?,
+ *                                         approvalWaitS?, operator?, recentEvents? }
  *                                       → { id, terminal }   (the run goes on in the head-end)
  *   GET  /v1/commission/:id?after=n     → { state: running|done|failed, events[], next, report? }
+ *                                         (finished reports also from the database, after a restart)
+ *
+ * Control step: with `testPn` or `testTurn` the live loop runs (each request approved by a second
+ * operator) unless `dryRun: true`; without a test target only the dry run exists.
  *
  * The operator is `X-HES-Operator` (or `operator` in the body; default "unknown"), roles `X-HES-Role`.
  */
@@ -13,11 +18,12 @@ import { parseTerminalKey, terminalKeyOf } from '../fep/directory.js';
 import { InputError } from '../errors.js';
 import { DEFAULT_TERMINAL_OPTIONS, type TerminalRunOptions } from '../commission/context.js';
 import type { CommissionService } from '../commission/service.js';
+import { MAX_TURN } from '../commission/steps/control.js';
 import { DEFAULT_STEPS } from '../commission/types.js';
 import type { Route } from './server.js';
 import { asObject } from './validate.js';
 
-const FIELDS = ['steps', 'setClock', 'pushParams', 'clockWarnS', 'clockFailS', 'rttWarnMs', 'master', 'withControl', 'dryRun', 'operator', 'recentEvents'];
+const FIELDS = ['steps', 'setClock', 'pushParams', 'clockWarnS', 'clockFailS', 'rttWarnMs', 'linkTimeoutMs', 'master', 'withControl', 'dryRun', 'testPn', 'testTurn', 'approvalWaitS', 'operator', 'recentEvents'];
 
 function header(h: http.IncomingHttpHeaders, name: string): string | undefined {
   const v = h[name];
@@ -58,6 +64,15 @@ export function runOptionsOf(body: unknown, headers: http.IncomingHttpHeaders): 
   else throw new InputError('steps', 'expected a list of step names');
   const withControl = bool(o.withControl, 'withControl');
   if (withControl && !steps.includes('control')) steps.push('control');
+  const testPn = o.testPn === undefined ? undefined : num(o.testPn, 'testPn', 0, 1, 2040);
+  const testTurn = o.testTurn === undefined ? undefined : num(o.testTurn, 'testTurn', 0, 1, MAX_TURN);
+  if ((testPn !== undefined || testTurn !== undefined) && !withControl) throw new InputError(testPn !== undefined ? 'testPn' : 'testTurn', 'a test target goes with withControl');
+  if (testPn !== undefined && testTurn !== undefined) throw new InputError('testTurn', 'give one of testPn and testTurn');
+  if (testPn !== undefined && !Number.isInteger(testPn)) throw new InputError('testPn', 'expected an integer');
+  if (testTurn !== undefined && !Number.isInteger(testTurn)) throw new InputError('testTurn', 'expected an integer');
+  const hasTarget = testPn !== undefined || testTurn !== undefined;
+  const dryRun = o.dryRun === undefined ? !hasTarget : bool(o.dryRun, 'dryRun');
+  if (!dryRun && !hasTarget) throw new InputError('dryRun', 'the live control loop needs a test target: testPn (a test meter) or testTurn (a control round wired for testing)');
   const clockWarnS = num(o.clockWarnS, 'clockWarnS', DEFAULT_TERMINAL_OPTIONS.clockWarnS, 0, 86_400);
   const clockFailS = num(o.clockFailS, 'clockFailS', DEFAULT_TERMINAL_OPTIONS.clockFailS, 0, 86_400);
   if (clockFailS < clockWarnS) throw new InputError('clockFailS', `must be ≥ clockWarnS (${clockWarnS})`);
@@ -71,13 +86,17 @@ export function runOptionsOf(body: unknown, headers: http.IncomingHttpHeaders): 
     clockWarnS,
     clockFailS,
     rttWarnMs: num(o.rttWarnMs, 'rttWarnMs', DEFAULT_TERMINAL_OPTIONS.rttWarnMs, 1, 600_000),
+    linkTimeoutMs: num(o.linkTimeoutMs, 'linkTimeoutMs', DEFAULT_TERMINAL_OPTIONS.linkTimeoutMs, 100, 600_000),
     setClock: bool(o.setClock, 'setClock'),
     pushParams: bool(o.pushParams, 'pushParams'),
     withControl,
-    controlDryRun: o.dryRun === undefined ? true : bool(o.dryRun, 'dryRun'),
+    controlDryRun: dryRun,
+    approvalWaitS: num(o.approvalWaitS, 'approvalWaitS', DEFAULT_TERMINAL_OPTIONS.approvalWaitS, 1, 86_400),
     recentEvents: num(o.recentEvents, 'recentEvents', DEFAULT_TERMINAL_OPTIONS.recentEvents, 0, 255),
   };
   if (typeof o.master === 'string') out.master = masterOf(o.master);
+  if (testPn !== undefined) out.testPn = testPn;
+  if (testTurn !== undefined) out.testTurn = testTurn;
   return out;
 }
 

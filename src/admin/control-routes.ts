@@ -6,10 +6,12 @@
  *   GET  /v1/control/requests/:id        state, live progress, per-target results
  *   POST /v1/control/requests/:id/approve { hash? }    /reject { reason? }    /cancel
  *   GET  /v1/control/protected           keep-power (保电) customers
+ *   GET  /v1/control/meter-links         meters on a direct serial/TCP link
+ *   POST /v1/control/meter-links/:meter  { serial: path, settings? } | { tcp: host:port } | { remove: true }  (admin)
  *   POST /v1/schemes                     { name, action, selectors, until?, reason?, …params }   (staged)
  *   GET  /v1/schemes   GET /v1/schemes/:name
  *   POST /v1/schemes/:name/update { selectors }  /approve { hash? }  /run  /restore  /cancel
- *   POST /v1/prepay/:account/topup       { amount, ref?, price?, alarm? }
+ *   POST /v1/prepay/:account/topup       { amount, ref?, price?, alarm?, mode?: head-end|terminal, group? }
  *   POST /v1/prepay/:account/settle      read the meter now and charge the usage
  *   GET  /v1/prepay/:account             balance, state, history
  *   GET  /v1/audit?ref=&kind=&from=&limit=      GET /v1/audit/verify
@@ -25,7 +27,7 @@ import type { Prepayment } from '../control/prepayment.js';
 import type { ControlService } from '../control/service.js';
 import { InputError } from '../errors.js';
 import { HttpError, type Handler, type Route } from './server.js';
-import { account, approveOf, auditQueryOf, createInputOf, listQueryOf, rejectOf, requestId, schemeInputOf, schemeUpdateOf, topUpOf } from './control-validate.js';
+import { account, approveOf, auditQueryOf, createInputOf, listQueryOf, meterAddress, meterLinkOf, rejectOf, requestId, schemeInputOf, schemeUpdateOf, topUpOf } from './control-validate.js';
 
 export interface ControlApi {
   control: ControlService;
@@ -72,6 +74,13 @@ export function controlRoutes(api: ControlApi): Route[] {
     post(/^\/v1\/control\/requests\/([^/]+)\/reject$/, async ({ headers, params, body }) => control.reject(actorFromHeaders(headers), requestId(params[0]), rejectOf(await body()).reason)),
     post(/^\/v1\/control\/requests\/([^/]+)\/cancel$/, ({ headers, params }) => control.cancel(actorFromHeaders(headers), requestId(params[0]))),
     get(/^\/v1\/control\/protected$/, () => control.protection.list().map((p) => ({ ...p, setAt: new Date(p.setAt).toISOString() }))),
+    get(/^\/v1\/control\/meter-links$/, () => control.meterLinks.list()),
+    post(/^\/v1\/control\/meter-links\/([^/]+)$/, async ({ headers, params, body }) => {
+      const actor = actorFromHeaders(headers);
+      const m = meterAddress(params[0]);
+      const l = meterLinkOf(await body());
+      return l === 'remove' ? { meter: m, removed: control.meterLinks.remove(actor, m) } : control.meterLinks.set(actor, m, l);
+    }),
 
     post(/^\/v1\/schemes$/, async ({ headers, body }) => control.createScheme(actorFromHeaders(headers), schemeInputOf(await body()))),
     get(/^\/v1\/schemes$/, ({ query }) => control.list({ ...listQueryOf(query), schemes: true })),

@@ -6,6 +6,7 @@
  */
 import { InputError } from '../errors.js';
 import type { ControlParams, DownFloat, ParamFn, PowerControlType } from '../control/commands.js';
+import type { DirectLink } from '../control/direct.js';
 import type { TopUpInput } from '../control/prepayment.js';
 import type { RequestState } from '../control/requests.js';
 import type { CreateInput, SchemeInput } from '../control/service.js';
@@ -156,13 +157,33 @@ export function rejectOf(body: unknown): { reason?: string } {
 
 export function topUpOf(account: string, body: unknown): TopUpInput {
   const o = asObject(body);
-  noUnknown(o, ['amount', 'ref', 'price', 'alarm']);
+  noUnknown(o, ['amount', 'ref', 'price', 'alarm', 'mode', 'group']);
   if (typeof o.amount !== 'number') throw new InputError('amount', 'required: the amount paid, yuan');
   const t: TopUpInput = { account, amountYuan: o.amount };
   if (o.ref !== undefined) t.ref = o.ref as string;
   if (o.price !== undefined) t.priceYuanPerKwh = o.price as number;
   if (o.alarm !== undefined) t.alarmYuan = o.alarm as number;
+  if (o.mode !== undefined) {
+    if (o.mode !== 'head-end' && o.mode !== 'terminal') throw new InputError('mode', "expected 'head-end' or 'terminal'");
+    t.mode = o.mode;
+  }
+  if (o.group !== undefined) t.group = o.group as number;
   return t;
+}
+
+export function meterAddress(v: string | undefined): string {
+  if (v === undefined || !/^\d{12}$/.test(v)) throw new InputError('meter', `expected a meter address of 12 digits, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** A direct meter link: { serial, settings? } | { tcp } | { remove: true }. */
+export function meterLinkOf(body: unknown): DirectLink | 'remove' {
+  const o = asObject(body);
+  noUnknown(o, ['serial', 'settings', 'tcp', 'remove']);
+  if (o.remove === true) return 'remove';
+  if (typeof o.serial === 'string' && o.tcp === undefined) return { kind: 'serial', endpoint: o.serial, ...(typeof o.settings === 'string' ? { settings: o.settings } : {}) };
+  if (typeof o.tcp === 'string' && o.serial === undefined && o.settings === undefined) return { kind: 'tcp', endpoint: o.tcp };
+  throw new InputError('link', 'expected { serial: "/dev/ttyUSB0", settings?: "2400,8E1" }, { tcp: "host:port" } or { remove: true }');
 }
 
 export function account(v: string | undefined): string {

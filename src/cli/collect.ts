@@ -20,7 +20,8 @@ import { ProgressBar, type ProgressSink } from './progress.js';
 
 const BY = ['terminal', 'taiqu', 'region'];
 
-const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
+/** Rounded down: one meter missing out of 20 000 shows 99.99 %, never 100.00 %. */
+const pct = (x: number | null): string => (x === null ? '-' : `${(Math.floor(x * 10_000 + 1e-9) / 100).toFixed(2)}%`);
 
 function row(r: CompletenessRow, width: number): string {
   return `${r.group.padEnd(width)} ${String(r.terminals).padStart(9)} ${String(r.meters).padStart(8)} ${String(r.complete).padStart(8)} ${pct(r.successRate).padStart(8)} ${String(r.points.missing).padStart(8)} ${pct(r.onlineRate).padStart(8)} ${pct(r.monthOnlineRate).padStart(8)}`;

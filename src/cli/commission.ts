@@ -1,12 +1,13 @@
 /**
  * `hes commission terminal|bus|show`: commissioning checklists for field technicians (issue 10).
  *   hes commission terminal 1101-00001 [--steps link,clock] [--set-clock] [--push-params] [--report r.md --report r.json] [--json]
+ *   hes commission terminal 1101-00001 --with-control [--test-pn 3 | --test-turn 1] [--approval-wait 600] [--dry-run]
  *   hes commission bus --serial /dev/ttyUSB0 [--baud 2400,8E1] [--addresses 000000000001,000000000002]
- *   hes commission show r.json [--markdown] [--json]
+ *   hes commission show r.json|<run id> [--markdown] [--json]
  * Progress goes to stderr as plain lines (fine on a pipe), the result to stdout. Exit 0: every step
  * PASS or WARN; 1: a step FAILed (or the head-end/bus could not be used); 2: bad input.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
@@ -54,6 +55,8 @@ export function progressLine(e: CommissionEvent): string | undefined {
       return `[${e.index}/${e.total}] ${e.title} …`;
     case 'check':
       return `      ${e.check.verdict.padEnd(4)} ${e.check.name}: ${e.check.detail}`;
+    case 'progress':
+      return `      …    ${e.message}`;
     case 'step-end':
       return `    ${e.verdict} ${e.step}: ${e.summary} (${e.durationMs} ms)`;
     case 'done':
@@ -61,15 +64,20 @@ export function progressLine(e: CommissionEvent): string | undefined {
   }
 }
 
-function finish(report: CommissionReport, o: { report?: string[]; json?: boolean }, out: (s: string) => void): void {
-  for (const t of reportTargets(o.report ?? [])) {
-    try {
-      writeFileSync(t.file, t.kind === 'json' ? `${JSON.stringify(report, null, 2)}\n` : toMarkdown(report));
-    } catch (e) {
-      throw new CliExit(1, `cannot write the report ${t.file}: ${(e as Error).message}`);
-    }
-    process.stderr.write(`report written: ${t.file}\n`);
+/** Run ids of the head-end's commissioning service (`c<base36 time>-<n>`). */
+const RUN_ID = /^c[0-9a-z]+-\d+$/;
+
+function writeReport(report: CommissionReport, t: { file: string; kind: 'md' | 'json' }): void {
+  try {
+    writeFileSync(t.file, t.kind === 'json' ? `${JSON.stringify(report, null, 2)}\n` : toMarkdown(report));
+  } catch (e) {
+    throw new CliExit(1, `cannot write the report ${t.file}: ${(e as Error).message}`);
   }
+  process.stderr.write(`report written: ${t.file}\n`);
+}
+
+function finish(report: CommissionReport, o: { report?: string[]; json?: boolean }, out: (s: string) => void): void {
+  for (const t of reportTargets(o.report ?? [])) writeReport(report, t);
   out(o.json ? toJson(report) : toText(report));
   if (report.verdict === 'FAIL') throw new CliExit(1, `commissioning failed: ${report.counts.FAIL} step(s) FAIL`);
 }
@@ -83,9 +91,13 @@ interface TerminalOpts extends ApiOpts {
   clockWarn?: string;
   clockFail?: string;
   rttWarn?: string;
+  linkTimeout?: string;
   master?: string;
   withControl?: boolean;
-  live?: boolean;
+  dryRun?: boolean;
+  testPn?: string;
+  testTurn?: string;
+  approvalWait?: string;
   operator?: string;
   role?: string;
   pollMs?: string;
@@ -122,9 +134,13 @@ export function registerCommission(program: Command, out: (s: string) => void): 
     .option('--clock-warn <s>', 'clock offset above which the step warns (default 5)')
     .option('--clock-fail <s>', 'clock offset above which the step fails (default 60)')
     .option('--rtt-warn <ms>', 'round trip above which the link step warns (default 5000)')
+    .option('--link-timeout <ms>', 'the link step fails when its AFN0C F2 probe is unanswered this long: half-open link (default 15000)')
     .option('--master <ip:port>', 'expected master address in AFN04 F3')
-    .option('--with-control', 'add the control-loop step (dry run: checks without sending)')
-    .option('--live', 'with --with-control: the live trip/close loop instead of the dry run (not built yet: reported)')
+    .option('--with-control', 'add the control-loop step: checks (dry run), and with a test target the live trip → verify → close → verify loop')
+    .option('--test-pn <pn>', 'with --with-control: the measuring point of a TEST meter to trip and close (DL/T 645 1CH via AFN10)')
+    .option('--test-turn <n>', 'with --with-control: a control round (1..8) of the terminal wired for testing (AFN05 F1/F2)')
+    .option('--approval-wait <s>', 'how long each control request waits for a second operator (hes control approve <id>), default 600')
+    .option('--dry-run', 'with --with-control: only the checks, even with a test target; nothing that acts is sent')
     .option('--operator <name>', 'who commissions (default HES_OPERATOR or the login name)')
     .option('--role <roles>', 'roles of the operator (default operator)')
     .option('--poll-ms <ms>', 'progress poll period (default 200)')
@@ -141,16 +157,28 @@ export function registerCommission(program: Command, out: (s: string) => void): 
       if (fail !== undefined) body.clockFailS = fail;
       const rtt = num(o.rttWarn, 'rtt-warn', 1, 600_000);
       if (rtt !== undefined) body.rttWarnMs = rtt;
+      const linkTimeout = num(o.linkTimeout, 'link-timeout', 100, 600_000);
+      if (linkTimeout !== undefined) body.linkTimeoutMs = linkTimeout;
       if (o.master !== undefined) body.master = `${masterOf(o.master).ip}:${masterOf(o.master).port}`;
       if (o.withControl) body.withControl = true;
-      if (o.live) {
-        if (!o.withControl) throw new InputError('live', '--live goes with --with-control');
-        body.dryRun = false;
+      const testPn = num(o.testPn, 'test-pn', 1, 2040);
+      const testTurn = num(o.testTurn, 'test-turn', 1, 8);
+      const wait = num(o.approvalWait, 'approval-wait', 1, 86_400);
+      for (const [flag, v] of [['test-pn', testPn], ['test-turn', testTurn], ['approval-wait', wait], ['dry-run', o.dryRun]] as const) {
+        if (v !== undefined && !o.withControl) throw new InputError(flag, `--${flag} goes with --with-control`);
       }
+      if (testPn !== undefined && testTurn !== undefined) throw new InputError('test-turn', 'give one of --test-pn and --test-turn');
+      if (testPn !== undefined && !Number.isInteger(testPn)) throw new InputError('test-pn', `'${o.testPn}' is not a measuring point number`);
+      if (testTurn !== undefined && !Number.isInteger(testTurn)) throw new InputError('test-turn', `'${o.testTurn}' is not a control round 1..8`);
+      if (testPn !== undefined) body.testPn = testPn;
+      if (testTurn !== undefined) body.testTurn = testTurn;
+      if (wait !== undefined) body.approvalWaitS = wait;
+      if (o.dryRun) body.dryRun = true;
       const pollMs = num(o.pollMs, 'poll-ms', 20, 10_000) ?? 200;
       const operator = operatorOf(o);
       const client = clientOf(o, { 'x-hes-operator': encodeURIComponent(operator), 'x-hes-role': o.role ?? 'operator' });
       const { id } = await client.post<{ id: string }>(`/v1/terminals/${encodeURIComponent(key)}/commission`, body);
+      process.stderr.write(`commissioning run ${id} (the head-end keeps its report: hes commission show ${id})\n`);
       let after = 0;
       for (;;) {
         const p = await client.get<RunPoll>(`/v1/commission/${encodeURIComponent(id)}?after=${after}`);
@@ -206,14 +234,23 @@ export function registerCommission(program: Command, out: (s: string) => void): 
       finish(report, o, out);
     });
 
-  cmd
-    .command('show')
-    .description('print a commissioning report written with --report x.json')
-    .argument('<report>', 'the JSON report')
+  withApi(cmd.command('show'))
+    .description('print a commissioning report: a JSON file written with --report x.json, or a run id kept by the head-end')
+    .argument('<report>', 'the JSON report file, or the run id (printed with the result, e.g. cmhx3k2a-4)')
     .option('--markdown', 'print it as Markdown (with the evidence)')
     .option('--json', 'print it as JSON')
-    .action((file: string, o: { markdown?: boolean; json?: boolean }) => {
-      const r = readReport(file);
+    .option('--report <file>', 'also write it: .md or .json; repeatable', collect)
+    .action(async (ref: string, o: ApiOpts & { markdown?: boolean; json?: boolean; report?: string[] }) => {
+      const targets = reportTargets(o.report ?? []);
+      let r: CommissionReport;
+      if (existsSync(ref) || /\.json$/i.test(ref) || ref.includes('/')) r = readReport(ref);
+      else {
+        if (!RUN_ID.test(ref)) throw new InputError('report', `'${ref}' is neither a report file nor a run id`);
+        const p = await clientOf(o).get<RunPoll>(`/v1/commission/${encodeURIComponent(ref)}?after=0`);
+        if (!p.report) throw new CliExit(1, `commissioning run ${ref} is ${p.state}${p.error ? `: ${p.error}` : ''}: no report yet`);
+        r = p.report;
+      }
+      for (const t of targets) writeReport(r, t);
       out(o.json ? toJson(r) : o.markdown ? toMarkdown(r).trimEnd() : toText(r));
     });
 }

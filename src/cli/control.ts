@@ -7,6 +7,7 @@
  *   hes control close|keep-power|release|urge-fee … ; hes control power-control … ; hes control set-param …
  *   hes control approve <id> [--hash <sha256>] --operator bob    (a different operator: two-person rule)
  *   hes control reject|cancel <id> ; hes control status <id> [--watch] ; hes control list [--state pending]
+ *   hes control link <meter> --serial /dev/ttyUSB0 [--baud 2400,8E1] | --tcp host:port | --remove ; hes control links
  *
  * A request that needs approval is printed with its id and hash and waits; otherwise it executes at once
  * (`--wait` follows it to the end). `status --watch` exits 1 when any target failed.
@@ -196,5 +197,28 @@ export function registerControl(program: Command, out: (s: string) => void): voi
       if (o.json) return out(toJson(list));
       for (const v of list) out(`${String(v.id).padStart(5)} ${v.action.kind.padEnd(13)} ${v.state.padEnd(10)} ${String(v.targets).padStart(6)} target(s)  ${v.createdBy}${v.approvedBy ? ` / ${v.approvedBy}` : ''}  ${v.createdAt}`);
       out(`${list.length} request${list.length === 1 ? '' : 's'}`);
+    });
+
+  withActor(control.command('link'))
+    .description('a meter the head-end reaches itself (RS-485 or serial server over TCP): its 1CH commands go there, not through its concentrator (admin)')
+    .argument('<meter>', 'meter address (12 digits)')
+    .option('--serial <path>', 'serial device, e.g. /dev/ttyUSB0')
+    .option('--baud <settings>', 'serial settings (default 2400,8E1)')
+    .option('--tcp <host:port>', 'serial server / DTU')
+    .option('--remove', 'back to its concentrator')
+    .action(async (meter: string, o: ActorOpts & { serial?: string; baud?: string; tcp?: string; remove?: boolean }) => {
+      if ([o.serial, o.tcp, o.remove].filter((x) => x !== undefined).length !== 1) throw new InputError('link', 'give exactly one of --serial <path>, --tcp <host:port> or --remove');
+      const body = o.remove ? { remove: true } : o.serial ? { serial: o.serial, ...(o.baud ? { settings: o.baud } : {}) } : { tcp: o.tcp };
+      const r = await actorClient(o).post<Record<string, unknown>>(`/v1/control/meter-links/${encodeURIComponent(meter)}`, body);
+      out(o.json ? toJson(r) : o.remove ? `${meter}: ${r.removed ? 'direct link removed' : 'had no direct link'}` : `${meter}: direct link ${String(r.kind)} ${String(r.endpoint)}`);
+    });
+
+  withActor(control.command('links'))
+    .description('meters on a direct link')
+    .action(async (o: ActorOpts) => {
+      const list = await actorClient(o, false).get<{ meter: string; kind: string; endpoint: string; settings?: string }[]>('/v1/control/meter-links');
+      if (o.json) return out(toJson(list));
+      for (const l of list) out(`${l.meter}  ${l.kind} ${l.endpoint}${l.settings ? ` ${l.settings}` : ''}`);
+      out(`${list.length} direct link${list.length === 1 ? '' : 's'}`);
     });
 }

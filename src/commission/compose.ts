@@ -5,8 +5,11 @@ import type { TerminalDirectory } from '../fep/directory.js';
 import { parseTerminalKey } from '../fep/directory.js';
 import type { Route } from '../admin/server.js';
 import { commissionRoutes } from '../admin/commission-routes.js';
+import type { Db } from '../archive/db.js';
 import type { CommissionDeps } from './context.js';
 import { CommissionService } from './service.js';
+import type { ControlApi } from './steps/control.js';
+import { CommissionStore } from './store.js';
 
 export interface CommissionHost {
   clock: Clock;
@@ -18,6 +21,10 @@ export interface CommissionHost {
   utcOffsetMinutes: number;
   defaultPw: string;
   controlAvailable: boolean;
+  /** The load-control service the live control loop creates its requests in (two-person path). */
+  control?: ControlApi | undefined;
+  /** The head-end database: finished reports are kept there (absent: in memory only). */
+  db?: Db | undefined;
   logger: Logger;
 }
 
@@ -28,6 +35,11 @@ export function commissionRoutesFor(h: CommissionHost): Route[] {
     const pw = k ? h.directory.lookup(k.a1, k.a2)?.pw : undefined;
     return (pw !== undefined && pw.length > 0) || h.defaultPw.length > 0;
   };
-  const service = new CommissionService(deps, { logger: h.logger, control: (roles) => ({ roles, available: h.controlAvailable, pwConfigured }) });
+  const control = h.control;
+  const service = new CommissionService(deps, {
+    logger: h.logger,
+    control: (roles) => ({ roles, available: h.controlAvailable, pwConfigured, ...(control ? { service: control } : {}) }),
+    ...(h.db ? { store: new CommissionStore(h.db) } : {}),
+  });
   return commissionRoutes(service);
 }

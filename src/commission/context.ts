@@ -31,6 +31,8 @@ export interface TerminalRunOptions {
   clockFailS: number;
   /** Link round trip above this is a WARN, ms (default 5000). */
   rttWarnMs: number;
+  /** The link step's round-trip probe is unanswered after this: FAIL (half-open link), ms (default 15000). */
+  linkTimeoutMs: number;
   setClock: boolean;
   pushParams: boolean;
   /** Expected master address in AFN04 F3 (`host:port`); absent = not compared. */
@@ -38,7 +40,15 @@ export interface TerminalRunOptions {
   /** Control step: send for real (with approval) or only check (dry run). */
   withControl: boolean;
   controlDryRun: boolean;
-  controlPn?: number;
+  /**
+   * What the live loop may act on: a measuring point whose meter is a test meter (its DL/T 645 relay,
+   * 1CH through AFN10), or a control round (轮次) of the terminal wired for testing (AFN05 F1/F2). The
+   * archive has no "test" marking, so the technician names it explicitly; exactly one for a live run.
+   */
+  testPn?: number;
+  testTurn?: number;
+  /** How long the live loop waits for the second operator's approval of each request, s (default 600). */
+  approvalWaitS: number;
   /** Important events listed in the events step (default 10). */
   recentEvents: number;
 }
@@ -47,10 +57,12 @@ export const DEFAULT_TERMINAL_OPTIONS: Omit<TerminalRunOptions, 'steps' | 'opera
   clockWarnS: 5,
   clockFailS: 60,
   rttWarnMs: 5000,
+  linkTimeoutMs: 15_000,
   setClock: false,
   pushParams: false,
   withControl: false,
   controlDryRun: true,
+  approvalWaitS: 600,
   recentEvents: 10,
 };
 
@@ -70,7 +82,13 @@ export class StepContext {
     readonly options: TerminalRunOptions,
     readonly facts: SharedFacts,
     private readonly onCheck: (c: Check) => void,
+    private readonly onProgress: (message: string) => void = () => undefined,
   ) {}
+
+  /** A progress line for whoever follows the run (no verdict: waiting for an approval, …). */
+  progress(message: string): void {
+    this.onProgress(message);
+  }
 
   check(name: string, verdict: Verdict, detail: string): Check {
     const c = { name, verdict, detail };

@@ -49,6 +49,7 @@ export function toMarkdown(r: CommissionReport): string {
     '| | |',
     '|---|---|',
     `| target | ${what} |`,
+    ...(r.id ? [`| run | ${r.id} |`] : []),
     `| operator | ${r.operator} |`,
     `| started | ${r.startedAt} |`,
     `| finished | ${r.finishedAt} (${r.durationMs} ms) |`,
@@ -75,7 +76,7 @@ export function toMarkdown(r: CommissionReport): string {
 /** The report as the CLI prints it: one line per step and per check, no evidence. */
 export function toText(r: CommissionReport): string {
   const what = r.kind === 'terminal' ? `terminal ${r.target}` : `bus ${r.target}`;
-  const lines = [`Commissioning ${what}: ${r.verdict} (${r.counts.PASS} PASS, ${r.counts.WARN} WARN, ${r.counts.FAIL} FAIL, ${r.counts.SKIP} SKIP) by ${r.operator} at ${r.startedAt}, ${r.durationMs} ms`];
+  const lines = [`Commissioning ${what}: ${r.verdict} (${r.counts.PASS} PASS, ${r.counts.WARN} WARN, ${r.counts.FAIL} FAIL, ${r.counts.SKIP} SKIP) by ${r.operator} at ${r.startedAt}, ${r.durationMs} ms${r.id ? `, run ${r.id}` : ''}`];
   for (const [i, s] of r.steps.entries()) {
     lines.push(`${String(i + 1).padStart(2)}. ${s.verdict.padEnd(4)} ${s.title}: ${s.summary}`);
     for (const c of s.checks) lines.push(`      ${c.verdict.padEnd(4)} ${c.name}: ${c.detail}`);

@@ -42,7 +42,7 @@ export async function runTerminalCommissioning(deps: CommissionDeps & { control?
   for (const [i, id] of steps.entries()) {
     const title = STEP_TITLES[id];
     emit({ type: 'step-start', step: id, title, index: i + 1, total: steps.length });
-    const ctx = new StepContext(deps, terminal, options, facts, (check) => emit({ type: 'check', step: id, check }));
+    const ctx = new StepContext(deps, terminal, options, facts, (check) => emit({ type: 'check', step: id, check }), (message) => emit({ type: 'progress', step: id, message }));
     const t0 = deps.clock.now();
     let summary: string;
     let verdict;
@@ -80,7 +80,7 @@ export async function runTerminalCommissioning(deps: CommissionDeps & { control?
     durationMs: finished - started,
     verdict: results.some((r) => r.verdict === 'SKIP') && verdict === 'PASS' && facts.offline === true ? 'FAIL' : verdict,
     counts: countVerdicts(results),
-    options: { steps, clockWarnS: options.clockWarnS, clockFailS: options.clockFailS, rttWarnMs: options.rttWarnMs, setClock: options.setClock, pushParams: options.pushParams, withControl: options.withControl, controlDryRun: options.controlDryRun, ...(options.master ? { master: `${options.master.ip}:${options.master.port}` } : {}) },
+    options: { steps, clockWarnS: options.clockWarnS, clockFailS: options.clockFailS, rttWarnMs: options.rttWarnMs, linkTimeoutMs: options.linkTimeoutMs, setClock: options.setClock, pushParams: options.pushParams, withControl: options.withControl, controlDryRun: options.controlDryRun, ...(options.withControl ? { approvalWaitS: options.approvalWaitS } : {}), ...(options.testPn !== undefined ? { testPn: options.testPn } : {}), ...(options.testTurn !== undefined ? { testTurn: options.testTurn } : {}), ...(options.master ? { master: `${options.master.ip}:${options.master.port}` } : {}) },
     facts: { terminal: detail, ...(facts.version ? { version: facts.version } : {}), ...(facts.meters ? { meters: facts.meters } : {}) },
     steps: results,
   };

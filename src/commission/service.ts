@@ -1,7 +1,8 @@
 /**
  * Commissioning runs inside the head-end: `start` validates and launches a run in the background,
  * `poll` returns its progress events after a cursor (the CLI polls; a client that goes away does not
- * stop the run). The last `keep` runs stay readable.
+ * stop the run). The last `keep` runs stay readable in memory with their progress; with a database
+ * every finished report is also stored (CommissionStore) and `poll` finds it there after a restart.
  */
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
@@ -9,6 +10,7 @@ import { NotFoundError } from '../service/errors.js';
 import type { CommissionDeps, TerminalRunOptions } from './context.js';
 import { parseSteps, runTerminalCommissioning } from './runner.js';
 import type { ControlPort } from './steps/control.js';
+import type { CommissionStore } from './store.js';
 import type { CommissionEvent, CommissionReport } from './types.js';
 
 export type RunState = 'running' | 'done' | 'failed';
@@ -40,7 +42,7 @@ export class CommissionService {
 
   constructor(
     private readonly deps: CommissionDeps,
-    private readonly o: { logger?: Logger; keep?: number; control?: (roles: readonly string[]) => ControlPort } = {},
+    private readonly o: { logger?: Logger; keep?: number; control?: (roles: readonly string[]) => ControlPort; store?: CommissionStore } = {},
   ) {
     this.log = o.logger ?? silentLogger;
   }
@@ -58,6 +60,13 @@ export class CommissionService {
     this.log.info({ event: 'commission-start', id, terminal, operator: options.operator, steps: options.steps }, 'commissioning started');
     runTerminalCommissioning({ ...this.deps, ...(control ? { control } : {}) }, terminal, options, (e) => run.events.push(e))
       .then((report) => {
+        report.id = id;
+        try {
+          this.o.store?.save(id, report);
+        } catch (e) {
+          // The run's result stays readable in memory (and the CLI writes --report files) even so.
+          this.log.error({ err: e, id, terminal }, 'commissioning report not stored');
+        }
         run.report = report;
         run.state = 'done';
         this.log.info({ event: 'commission-done', id, terminal, verdict: report.verdict, counts: report.counts }, 'commissioning finished');
@@ -72,7 +81,11 @@ export class CommissionService {
 
   poll(id: string, after = 0): RunPoll {
     const run = this.runs.get(id);
-    if (!run) throw new NotFoundError('commission', `no commissioning run ${id}`);
+    if (!run) {
+      const stored = this.o.store?.get(id);
+      if (!stored) throw new NotFoundError('commission', `no commissioning run ${id}`);
+      return { id, terminal: stored.target, state: 'done', events: [], next: after, report: stored };
+    }
     const events = run.events.slice(after);
     const out: RunPoll = { id, terminal: run.terminal, state: run.state, events, next: after + events.length };
     if (run.state !== 'running' && out.next >= run.events.length) {

@@ -64,6 +64,8 @@ export interface ReportCounts {
 
 export interface CommissionReport {
   format: 'openhes-commission/1';
+  /** The head-end's run id (`hes commission show <id>`); absent for bus runs. */
+  id?: string;
   kind: 'terminal' | 'bus';
   /** The terminal key, or the serial path of a bus. */
   target: string;
@@ -85,6 +87,7 @@ export interface CommissionReport {
 export type CommissionEvent =
   | { type: 'step-start'; step: string; title: string; index: number; total: number }
   | { type: 'check'; step: string; check: Check }
+  | { type: 'progress'; step: string; message: string }
   | { type: 'step-end'; step: string; verdict: Verdict; summary: string; durationMs: number }
   | { type: 'done'; verdict: Verdict; report: CommissionReport };
 

@@ -30,7 +30,9 @@ export type AuditKind =
   | 'summary'
   | 'protection'
   | 'scheme'
-  | 'prepay';
+  | 'prepay'
+  /** A direct meter link set or removed (meter-links.ts). */
+  | 'link';
 
 export interface AuditInput {
   kind: AuditKind;

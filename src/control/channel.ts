@@ -2,8 +2,8 @@
  * What control needs from the wire, behind one interface: terminal commands (AFN04/AFN05 with PW and
  * Tp, at control priority ahead of queued reads), read-backs (AFN0C, AFN0A), and DL/T 645 1CH commands
  * and status-word reads of meters behind a concentrator (AFN10 F1 forwarding, Q/GDW 376.1-2009 §5.16).
- * `FepChannel` implements it over the FEP; a direct meter bus would implement the meter half with a
- * MeterClient on its serial/TCP link. Every frame goes to the `observe` callback (the audit chain).
+ * `FepChannel` implements it over the FEP; `DirectChannel` (direct.ts) sends to meters with a direct
+ * serial/TCP link (`MeterTarget.link`) on that link. Every frame goes to the `observe` callback (the audit chain).
  */
 import type { KnownUnit, MessageUnit } from '../../protocols/gw376/index.js';
 import { builders } from '../../protocols/gw376/index.js';
@@ -12,6 +12,7 @@ import type { Fep, FrameObserver } from '../fep/fep.js';
 import { ForwardingLink } from '../fep/forward.js';
 import { MeterClient } from '../meter/meter-client.js';
 import type { MeterCommand } from './commands.js';
+import type { DirectLink } from './direct.js';
 
 export type { FrameObserver };
 
@@ -22,6 +23,8 @@ export interface MeterTarget {
   address: string;
   port: number;
   edition: 2007 | 1997;
+  /** The meter is on a bus the head-end reaches itself (archive `meter_links`), not through `terminal`. */
+  link?: DirectLink;
 }
 
 export interface ControlChannel {
@@ -36,6 +39,8 @@ export interface ControlChannel {
   meterCommand(m: MeterTarget, command: MeterCommand, validUntil: string, observe: FrameObserver): Promise<void>;
   /** DL/T 645 status word 3 (04000503) as named bits. */
   meterStatus3(m: MeterTarget, observe: FrameObserver): Promise<Record<string, boolean>>;
+  /** Releases links the channel opened itself. */
+  close?(): Promise<void>;
 }
 
 export interface FepChannelOptions {

@@ -38,7 +38,19 @@ export interface PrepayConfig {
   settleIntervalS: number;
   /** 'auto': trip at a negative balance (keep-power customers never); 'off': alarm only. */
   trip: 'auto' | 'off';
+  /**
+   * Who enforces the balance of an account opened without an explicit mode: 'head-end' (the balance
+   * here, 1CH trips and closes) or 'terminal' (top-ups become AFN04 F47 purchase records, the terminal's
+   * purchase control trips by itself; Q/GDW 376.1-2009 AFN04 F47, AFN05 F16).
+   */
+  mode: PrepayMode;
+  /** Terminal mode: total-add group (总加组, Pn of F47/F16) of a new account. */
+  group: number;
+  /** Terminal mode: trip threshold written in F47, kWh (the alarm threshold is `alarmLi` / price). */
+  tripKwh: number;
 }
+
+export type PrepayMode = 'head-end' | 'terminal';
 
 export const DEFAULT_CONTROL: ControlConfig = {
   approval: 'trip,close,release,power-control,set-param,scheme',
@@ -53,7 +65,7 @@ export const DEFAULT_CONTROL: ControlConfig = {
   auditFlushMs: 50,
 };
 
-export const DEFAULT_PREPAY: PrepayConfig = { priceLiPerKwh: 500, alarmLi: 10_000, settleIntervalS: 900, trip: 'auto' };
+export const DEFAULT_PREPAY: PrepayConfig = { priceLiPerKwh: 500, alarmLi: 10_000, settleIntervalS: 900, trip: 'auto', mode: 'head-end', group: 1, tripKwh: 0 };
 
 const int = (min: number, max: number): Check => (v, path, problems) => {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) problems.push(`${path}: expected an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
@@ -84,4 +96,9 @@ export const PREPAY_CHECKS: Record<keyof PrepayConfig, Check> = {
   trip: (v, path, problems) => {
     if (v !== 'auto' && v !== 'off') problems.push(`${path}: expected auto or off, got ${JSON.stringify(v)}`);
   },
+  mode: (v, path, problems) => {
+    if (v !== 'head-end' && v !== 'terminal') problems.push(`${path}: expected head-end or terminal, got ${JSON.stringify(v)}`);
+  },
+  group: int(1, 8),
+  tripKwh: int(-9_999_999, 9_999_999),
 };

@@ -102,7 +102,8 @@ export class Executor {
       progress.sent++;
       input.onProgress({ ...progress });
     };
-    if (!this.channel.isOnline(t.terminal)) return { target: t.key, outcome: 'offline', detail: `terminal ${t.terminal} is not online: nothing sent` };
+    // A meter on a direct link does not need its concentrator.
+    if (!t.meter?.link && !this.channel.isOnline(t.terminal)) return { target: t.key, outcome: 'offline', detail: `terminal ${t.terminal} is not online: nothing sent` };
     const t0 = this.clock.now();
     if (t.level === 'meter' && t.meter) {
       const plan = planMeter(input.action);

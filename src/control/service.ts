@@ -25,6 +25,7 @@ import type { ControlChannel } from './channel.js';
 import { checkParams, CONTROL_KINDS, meterCapable, type ControlKind, type ControlParams } from './commands.js';
 import { ForbiddenError } from './errors.js';
 import { Executor } from './executor.js';
+import { MeterLinks } from './meter-links.js';
 import { Protection, type Shield } from './protection.js';
 import { RequestStore, type ControlRequest, type Outcome, type Phase, type Progress, type RequestState, type TargetResult } from './requests.js';
 import { TargetResolver, type Selector, type Target } from './targets.js';
@@ -126,6 +127,8 @@ const RESTORE_FROM: ReadonlySet<Outcome> = new Set(['confirmed-verified', 'confi
 export class ControlService {
   readonly audit: AuditChain;
   readonly protection: Protection;
+  /** Meters on a direct serial/TCP link (commanded without their concentrator). */
+  readonly meterLinks: MeterLinks;
   readonly policy: ApprovalPolicy;
   private readonly store: RequestStore;
   private readonly resolver: TargetResolver;
@@ -152,6 +155,7 @@ export class ControlService {
     this.policy = { required, requestTtlMs: c.requestTtlS * 1000, schemeTtlMs: c.schemeTtlS * 1000 };
     this.audit = new AuditChain(o.db, o.clock, { flushMs: c.auditFlushMs });
     this.protection = new Protection(o.db);
+    this.meterLinks = new MeterLinks(o.db, this.audit, o.clock);
     this.store = new RequestStore(o.db);
     this.resolver = new TargetResolver(o.db);
     this.verifier = new Verifier(o.channel, o.bus, o.clock, { attempts: c.verifyAttempts, intervalMs: c.verifyIntervalMs });

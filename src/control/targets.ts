@@ -3,7 +3,7 @@
  * by account number (户号), and everything supplied through a taiqu, a 10 kV line or a substation.
  *
  * Level: a request on accounts acts on each customer's own meter (DL/T 645 1CH, forwarded by its
- * concentrator) when the operation can; terminal keys, topology selectors and schemes act on terminals
+ * concentrator, or on the meter's own link when `meter_links` has one) when the operation can; terminal keys, topology selectors and schemes act on terminals
  * (AFN05), an account then standing for the terminal that serves it.
  */
 import type { Db, Stmt } from '../archive/db.js';
@@ -45,8 +45,9 @@ export class TargetResolver {
     this.st = {
       terminal: db.prepare('SELECT terminal_key AS k FROM terminals WHERE a1 = ? AND a2 = ?'),
       account: db.prepare(
-        `SELECT c.account_no, m.meter_address, m.pn, m.port, m.protocol, t.terminal_key FROM customers c JOIN meters m ON m.id = c.meter
-         JOIN terminals t ON t.id = m.terminal WHERE c.account_no = ?`,
+        `SELECT c.account_no, m.meter_address, m.pn, m.port, m.protocol, t.terminal_key, l.kind AS link_kind, l.endpoint AS link_endpoint, l.settings AS link_settings
+         FROM customers c JOIN meters m ON m.id = c.meter JOIN terminals t ON t.id = m.terminal
+         LEFT JOIN meter_links l ON l.meter_address = m.meter_address WHERE c.account_no = ?`,
       ),
       taiqu: db.prepare('SELECT t.terminal_key AS k FROM taiqu q JOIN terminals t ON t.taiqu = q.id WHERE q.taiqu_id = ? ORDER BY t.a1, t.a2'),
       line: db.prepare('SELECT t.terminal_key AS k FROM lines l JOIN taiqu q ON q.line = l.id JOIN terminals t ON t.taiqu = q.id WHERE l.line_id = ? ORDER BY t.a1, t.a2'),
@@ -75,7 +76,9 @@ export class TargetResolver {
       else missing.push(`terminal ${terminalKeyOf(p.a1, p.a2)}`);
     }
     for (const a of s.accounts ?? []) {
-      const row = this.st.account.get(a) as { account_no: string; meter_address: string; pn: number; port: number; protocol: string; terminal_key: string } | undefined;
+      const row = this.st.account.get(a) as
+        | { account_no: string; meter_address: string; pn: number; port: number; protocol: string; terminal_key: string; link_kind: 'serial' | 'tcp' | null; link_endpoint: string | null; link_settings: string | null }
+        | undefined;
       if (!row) {
         missing.push(`account ${a}`);
         continue;
@@ -85,6 +88,7 @@ export class TargetResolver {
         continue;
       }
       const meter: MeterTarget = { terminal: row.terminal_key, pn: row.pn, address: row.meter_address, port: row.port, edition: row.protocol === 'dlt645-1997' ? 1997 : 2007 };
+      if (row.link_kind !== null && row.link_endpoint !== null) meter.link = { kind: row.link_kind, endpoint: row.link_endpoint, ...(row.link_settings !== null ? { settings: row.link_settings } : {}) };
       out.set(row.account_no, { key: row.account_no, level: 'meter', terminal: row.terminal_key, account: row.account_no, meter });
     }
     const topo = [

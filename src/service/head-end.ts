@@ -33,6 +33,7 @@ import { startAdminServer, type AdminServer } from '../admin/server.js';
 import { controlRoutes } from '../admin/control-routes.js';
 import type { Db } from '../archive/db.js';
 import { FepChannel } from '../control/channel.js';
+import { DirectChannel } from '../control/direct.js';
 import { Prepayment } from '../control/prepayment.js';
 import { ControlService } from '../control/service.js';
 import { collectRoutes } from '../admin/collect-routes.js';
@@ -149,6 +150,7 @@ export class HeadEnd implements HeadEndApi {
   private readonly catalog: TerminalCatalog;
   private readonly withAdmin: boolean;
   private readonly owned: { close(): void } | undefined;
+  private readonly controlChannel: DirectChannel | undefined;
   private readonly dataDir: string | undefined;
   private readonly archive: F10Source | undefined;
   private readonly unsubscribe: (() => void)[] = [];
@@ -189,13 +191,20 @@ export class HeadEnd implements HeadEndApi {
       ...(o.sweepMs !== undefined ? { sweepMs: o.sweepMs } : {}),
     });
     if (o.controlDb) {
-      const channel = new FepChannel(this.fep, { forwardTimeoutS: o.config.control.forwardTimeoutS });
+      // Meters with a direct serial/TCP link (archive meter_links) are commanded on it, others through the FEP.
+      const m = o.config.meter;
+      const channel = new DirectChannel(new FepChannel(this.fep, { forwardTimeoutS: o.config.control.forwardTimeoutS }), {
+        link: { replyTimeoutMs: m.replyTimeoutMs, interByteTimeoutMs: m.interByteTimeoutMs, retries: m.retries, preamble: m.preamble },
+        utcOffsetMinutes: m.utcOffsetMinutes,
+      });
+      this.controlChannel = channel;
       const logger = this.log.child({ component: 'control' });
       this.control = new ControlService({ db: o.controlDb, channel, bus: this.bus, clock: this.clock, logger, config: o.config.control, utcOffsetMinutes: o.config.meter.utcOffsetMinutes });
       this.prepay = new Prepayment({ db: o.controlDb, control: this.control, channel, audit: this.control.audit, protection: this.control.protection, bus: this.bus, clock: this.clock, logger, config: o.config.prepay });
     } else {
       this.control = undefined;
       this.prepay = undefined;
+      this.controlChannel = undefined;
     }
     this.store = o.store;
     this.spool = o.spool;
@@ -282,7 +291,7 @@ export class HeadEnd implements HeadEndApi {
       if (this.withAdmin) {
         const routes = this.control && this.prepay ? controlRoutes({ control: this.control, prepay: this.prepay }) : [];
         if (this.collection) routes.push(...collectRoutes(this.collection));
-        routes.push(...commissionRoutesFor({ clock: this.clock, fep: this.fep, terminal: (k) => this.terminal(k), archive: this.archive, directory: this.directory, heartbeatS: this.config.fep.heartbeatS, utcOffsetMinutes: this.config.meter.utcOffsetMinutes, defaultPw: this.config.fep.pw, controlAvailable: this.control !== undefined, logger: this.log.child({ component: 'commission' }) }));
+        routes.push(...commissionRoutesFor({ clock: this.clock, fep: this.fep, terminal: (k) => this.terminal(k), archive: this.archive, directory: this.directory, heartbeatS: this.config.fep.heartbeatS, utcOffsetMinutes: this.config.meter.utcOffsetMinutes, defaultPw: this.config.fep.pw, controlAvailable: this.control !== undefined, control: this.control, db: this.apiDb, logger: this.log.child({ component: 'commission' }) }));
         this.adminServer = await startAdminServer(this, { port: this.config.admin.port, logger: this.log.child({ component: 'admin' }), routes });
         addresses.admin = this.adminServer.url;
       }
@@ -338,6 +347,7 @@ export class HeadEnd implements HeadEndApi {
       this.prepay?.close();
       await this.control?.drain();
       this.control?.close();
+      await this.controlChannel?.close();
       this.owned?.close();
       this.log.info({ event: 'stopped' }, 'head-end stopped');
     })();

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { edited, filesOf, fleetArchive, rm, setField, tmpDir } from '../unit/archive/helpers.js';
 
-describe('hes archive import|export|show|find|customers', () => {
+// Each test runs several `hes` processes; a start-up of tsx can take seconds on a loaded machine.
+describe('hes archive import|export|show|find|customers', { timeout: 120_000 }, () => {
   let src: string;
   let data: string;
   let out: string;

@@ -2,13 +2,16 @@
  * AFN00 confirm/deny (确认/否认), Q/GDW 376.1-2009 §5.5.1.3.1. p0.
  * F1 all confirmed, F2 all denied: no data. F3 per-item: AFN being confirmed (1 B), then repeated
  * {DA DT ERR} to the end of the data area (ERR 0 = OK, 1 = error).
- * F4 (2013: reported as "hardware security authentication error reply") is not registered: its layout was
- * not found, so it decodes as a raw unit.
+ * F4 hardware security authentication error reply (硬件安全认证错误应答), terminal → master: error type
+ * 1 B (1 signature check, 2 ciphertext check, 3 symmetric MAC verification failed), then 16 B (all FFH
+ * for types 1/2; for type 3 the terminal's random number, 8 B, then the security module serial, 8 B).
+ * Layout agreed by two public terminal firmwares (17 data bytes); listed as F4 by a 2009-era dissector.
  */
 import { EncodeError } from '../../codec/errors.js';
 import { daOfPns, dtOfFns, fnsOfDt, pnsOfDa } from '../data-id.js';
 import type { UnitLayout } from '../registry.js';
 import { registerAfn, registerFns } from '../registry.js';
+import { bytes, compile, struct } from '../layout.js';
 
 export const AFN_CONFIRM = 0x00;
 
@@ -45,9 +48,13 @@ const perItem: UnitLayout<PerItemConfirm> = {
   },
 };
 
+/** F4: error type, then 16 bytes (hex) whose meaning depends on it. */
+const securityError = compile(struct({ errorType: 'u8', data: bytes(16) }), 'AFN00 F4');
+
 registerAfn({ afn: AFN_CONFIRM, name: 'confirm/deny', nameZh: '确认∕否认', needsPw: false, needsTp: false, downFunction: 0, confirm: false });
 registerFns([
   { afn: AFN_CONFIRM, fn: 1, name: 'all confirmed', nameZh: '全部确认', p0Only: true },
   { afn: AFN_CONFIRM, fn: 2, name: 'all denied', nameZh: '全部否认', p0Only: true },
   { afn: AFN_CONFIRM, fn: 3, name: 'confirm/deny per item', nameZh: '按数据单元标识确认和否认', p0Only: true, down: perItem, up: perItem },
+  { afn: AFN_CONFIRM, fn: 4, name: 'hardware security authentication error', nameZh: '硬件安全认证错误应答', p0Only: true, down: securityError, up: securityError },
 ]);

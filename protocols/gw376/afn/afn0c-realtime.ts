@@ -181,6 +181,8 @@ const UP: Up[] = [
   [9, 'status inputs and changes', '终端状态量及变位标志', struct({ state: bitset(1, 1), changed: bitset(1, 1) }), true],
   [10, 'monthly/daily traffic', '终端与主站当日、月通信流量', struct({ day: 'u32', month: 'u32' }), true],
   [11, 'concentrated reading status', '终端集中抄表状态信息', F11, true],
+  // Pn = total-add group; A.3 kWh (or 厘 for fee control) [376.1-2009 AFN0C F23].
+  [23, 'terminal remaining energy (fee)', '终端当前剩余电量（费）', struct({ remaining: 'A3' })],
   [25, 'current power, PF, voltage, current', '当前三相及总有/无功功率、功率因数，三相电压、电流、零序电流、视在功率', F25],
   [26, 'phase-break statistics', 'A、B、C三相断相统计数据及最近一次断相记录', PHASE_BREAK_STATS],
   [33, 'current forward energies', '当前正向有/无功电能示值、一/四象限无功电能示值（总、费率1～M）', energySet4],

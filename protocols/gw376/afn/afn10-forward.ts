@@ -8,16 +8,23 @@
  * and the vectors (2400 bps, even, 8 bits, 60 s, 100 ms) — UNVERIFIED beyond them.
  * A content that parses as a DL/T 645 frame is also offered decoded (`meterFrame`).
  *
- * F9 forward a direct meter read. Down: port, relay depth n (0 direct, 255 = no route given), n relay
- * addresses (6 B each), target address 6 B, DI type 1 B (0 DL/T 645-1997, 1 DL/T 645-2007), DI 4 B.
+ * F9 forward a direct meter read (§5.16.1.2.2). Down: port, relay depth n (0 direct, 255 = no route given),
+ * n relay addresses (6 B each), target address 6 B, DI type 1 B (0 DL/T 645-1997, 1 DL/T 645-2007), DI 4 B.
  * Up: port, target address 6 B, result flag 1 B, length 1 B, content (DI + data). Field order from public
  * terminal implementations (request struct and a "same as F9" batch buffer); UNVERIFIED against the text.
- * F10/F11 (2009: forwarded trip/close and power-on; 2013 redefines F10 as a batch read) are kept raw.
+ *
+ * F10 forward a direct remote trip / allow-close command, F11 a direct remote power-on command
+ * (§5.16.1.2.3–4, 2009). Down: port, relay route as F9, target 6 B, control flag 1 B (F10: 55H trip,
+ * AAH allow closing), password length 1 B, password. Up (§5.16.2.2.3–4): port, target 6 B, result flag
+ * 1 B, control flag 1 B. Agreed by a master tool, a terminal's request structs and a Kaitai grammar of
+ * 2009 replies; the F11 flag values are not given by any source. 1376.1-2013 redefines F10 as a batch
+ * meter read whose layout was not found: with revision 2013, F10 stays raw (UNVERIFIED).
  */
 import { EncodeError } from '../../codec/errors.js';
 import { decodeFrame as decode645 } from '../../dlt645/index.js';
 import type { Dlt645Frame } from '../../dlt645/index.js';
 import { readAddr6, restLayout, writeAddr6 } from './common.js';
+import type { BinaryReader, BinaryWriter } from '../../codec/cursor.js';
 import type { UnitLayout } from '../registry.js';
 import { registerAfn, registerFns } from '../registry.js';
 
@@ -140,14 +147,33 @@ export interface MeterReadResponse {
   content: Buffer;
 }
 
+/** Relay depth and route (F9–F11 requests): 255 = no route given, else that many 6-byte addresses. */
+interface RelayRoute {
+  relayDepth: number;
+  relays: string[];
+}
+
+function readRoute(r: BinaryReader, label: string): RelayRoute {
+  r.need(1, `${label} relay depth`);
+  const relayDepth = r.u8();
+  const n = relayDepth === 255 ? 0 : relayDepth;
+  const relays: string[] = [];
+  for (let i = 0; i < n; i++) relays.push(readAddr6(r, `${label} relay address`));
+  return { relayDepth, relays };
+}
+
+function writeRoute(w: BinaryWriter, v: RelayRoute): void {
+  const n = v.relayDepth === 255 ? 0 : v.relayDepth;
+  if (n !== v.relays.length) throw new EncodeError('relays', `relayDepth ${v.relayDepth} but ${v.relays.length} relay address(es)`);
+  w.u8(byte('relayDepth', v.relayDepth));
+  for (const a of v.relays) writeAddr6(w, a, 'relay');
+}
+
 const f9Down: UnitLayout<MeterReadRequest> = {
   decode(r) {
-    r.need(2, 'AFN10 F9 port and relay depth');
+    r.need(1, 'AFN10 F9 port');
     const port = r.u8();
-    const relayDepth = r.u8();
-    const n = relayDepth === 255 ? 0 : relayDepth;
-    const relays: string[] = [];
-    for (let i = 0; i < n; i++) relays.push(readAddr6(r, 'relay address'));
+    const { relayDepth, relays } = readRoute(r, 'AFN10 F9');
     const target = readAddr6(r, 'target address');
     r.need(5, 'AFN10 F9 DI type and DI');
     const diType = r.u8();
@@ -155,10 +181,8 @@ const f9Down: UnitLayout<MeterReadRequest> = {
     return { port, relayDepth, relays, target, diType, di };
   },
   encode(w, v) {
-    const n = v.relayDepth === 255 ? 0 : v.relayDepth;
-    if (n !== v.relays.length) throw new EncodeError('relays', `relayDepth ${v.relayDepth} but ${v.relays.length} relay address(es)`);
-    w.u8(byte('port', v.port)).u8(byte('relayDepth', v.relayDepth));
-    for (const a of v.relays) writeAddr6(w, a, 'relay');
+    w.u8(byte('port', v.port));
+    writeRoute(w, v);
     writeAddr6(w, v.target, 'target');
     if (!/^[0-9A-Fa-f]{8}$/.test(v.di)) throw new EncodeError('di', `'${v.di}' is not 8 hex digits`);
     w.u8(byte('diType', v.diType)).u32(parseInt(v.di, 16));
@@ -183,10 +207,70 @@ const f9Up: UnitLayout<MeterReadResponse> = {
   },
 };
 
+export interface MeterControlRequest extends RelayRoute {
+  port: number;
+  target: string;
+  /** F10: 55H trip, AAH allow closing; F11: power-on flag as sent. */
+  flag: number;
+  /** Meter control password, hex as on the wire (length byte implied). */
+  password: string;
+}
+
+export interface MeterControlResponse {
+  port: number;
+  target: string;
+  /** Forward result flag as sent (meaning of codes UNVERIFIED). */
+  result: number;
+  /** The control flag of the request, echoed. */
+  flag: number;
+}
+
+/** F10/F11 request (2009); a Buffer (raw rest of the data area) for F10 in revision 2013. */
+const controlDown = (fn: number): UnitLayout<MeterControlRequest | Buffer> => ({
+  decode(r, ctx) {
+    if (fn === 10 && ctx.revision === 2013) return restLayout.decode(r, ctx);
+    const label = `AFN10 F${fn}`;
+    r.need(1, `${label} port`);
+    const port = r.u8();
+    const { relayDepth, relays } = readRoute(r, label);
+    const target = readAddr6(r, `${label} target address`);
+    r.need(2, `${label} flag and password length`);
+    const flag = r.u8();
+    const len = r.u8();
+    r.need(len, `${label} password of ${len} bytes`);
+    return { port, relayDepth, relays, target, flag, password: r.bytes(len).toString('hex').toUpperCase() };
+  },
+  encode(w, v, ctx) {
+    if (Buffer.isBuffer(v)) return restLayout.encode(w, v, ctx);
+    if (!/^([0-9A-Fa-f]{2}){0,255}$/.test(v.password)) throw new EncodeError('password', `'${v.password}' is not up to 255 hex bytes`);
+    w.u8(byte('port', v.port));
+    writeRoute(w, v);
+    writeAddr6(w, v.target, 'target');
+    w.u8(byte('flag', v.flag)).u8(v.password.length / 2).raw(Buffer.from(v.password, 'hex'));
+  },
+});
+
+const controlUp = (fn: number): UnitLayout<MeterControlResponse | Buffer> => ({
+  decode(r, ctx) {
+    if (fn === 10 && ctx.revision === 2013) return restLayout.decode(r, ctx);
+    r.need(1, `AFN10 F${fn} port`);
+    const port = r.u8();
+    const target = readAddr6(r, `AFN10 F${fn} target address`);
+    r.need(2, `AFN10 F${fn} result and flag`);
+    return { port, target, result: r.u8(), flag: r.u8() };
+  },
+  encode(w, v, ctx) {
+    if (Buffer.isBuffer(v)) return restLayout.encode(w, v, ctx);
+    w.u8(byte('port', v.port));
+    writeAddr6(w, v.target, 'target');
+    w.u8(byte('result', v.result)).u8(byte('flag', v.flag));
+  },
+});
+
 registerAfn({ afn: AFN_FORWARD, name: 'data forwarding', nameZh: '数据转发', needsPw: true, needsTp: true, downFunction: 11, confirm: false });
 registerFns([
   { afn: AFN_FORWARD, fn: 1, name: 'transparent forwarding', nameZh: '透明转发', p0Only: true, down: f1Down, up: f1Up },
   { afn: AFN_FORWARD, fn: 9, name: 'forward a direct meter read', nameZh: '转发主站直接对电能表的抄读数据命令', p0Only: true, down: f9Down, up: f9Up },
-  { afn: AFN_FORWARD, fn: 10, name: 'forward a direct meter command (raw)', nameZh: '转发主站直接对电能表的遥控/批量命令', p0Only: true, down: restLayout, up: restLayout },
-  { afn: AFN_FORWARD, fn: 11, name: 'forward a direct meter power-on command (raw)', nameZh: '转发主站直接对电能表的遥控送电命令', p0Only: true, down: restLayout, up: restLayout },
+  { afn: AFN_FORWARD, fn: 10, name: 'forward a direct meter remote trip / allow-close command', nameZh: '转发主站直接对电表的遥控跳闸/允许合闸命令', p0Only: true, down: controlDown(10), up: controlUp(10) },
+  { afn: AFN_FORWARD, fn: 11, name: 'forward a direct meter remote power-on command', nameZh: '转发主站直接对电表的遥控送电命令', p0Only: true, down: controlDown(11), up: controlUp(11) },
 ]);

@@ -1,8 +1,12 @@
 /**
- * Step 1, link: the terminal is logged in (login time, channel), heartbeats arrive at the configured
- * period (AFN04 F1 as the terminal reports it, against the head-end's `fep.heartbeatS`), and the round
- * trip of an AFN0C F2 request (terminal clock) is within `rttWarnMs`. A terminal that is offline, or a
- * half-open link (logged in, but requests go unanswered), fails.
+ * Step 1, link: the terminal is logged in (login time, channel), the round trip of an AFN0C F2 request
+ * (terminal clock) is within `rttWarnMs`, and heartbeats arrive at the configured period (AFN04 F1 as
+ * the terminal reports it, against the head-end's `fep.heartbeatS`). A terminal that is offline, or a
+ * half-open link (logged in, heartbeats arriving, but requests unanswered), fails.
+ *
+ * The round trip goes first, once, with its own bound (`linkTimeoutMs`): the FEP otherwise follows the
+ * terminal's AFN04 F1 wait time and retries (30 s × 4 attempts on many terminals), and a half-open
+ * link would keep the technician waiting minutes for a verdict.
  */
 import { errorText, unitData, type StepContext } from '../context.js';
 import type { StepOutcome } from './step.js';
@@ -16,6 +20,16 @@ export async function linkStep(ctx: StepContext): Promise<StepOutcome> {
     return { summary: `terminal ${t.state}` };
   }
   ctx.check('logged in', 'PASS', `online since ${t.session.onlineAt ?? t.session.connectedAt} over ${t.channel ?? '?'} from ${t.remote ?? '?'}`);
+
+  const rtt = await ctx.ask('AFN0C F2 round trip', { afn: 0x0c, units: [{ pn: 0, fn: 2 }], retries: 0, timeoutMs: ctx.options.linkTimeoutMs });
+  if (!rtt.result) {
+    ctx.check('round trip', 'FAIL', `AFN0C F2 unanswered within ${ctx.options.linkTimeoutMs} ms: ${errorText(rtt.error)} (half-open link?)`);
+    ctx.facts.unanswered = true;
+    return { summary: 'requests unanswered' };
+  }
+  const ms = rtt.result.latencyMs;
+  ctx.facts.rttMs = ms;
+  ctx.check('round trip', ms > ctx.options.rttWarnMs ? 'WARN' : 'PASS', `AFN0C F2 answered in ${ms} ms (warn above ${ctx.options.rttWarnMs} ms)`);
 
   const f1 = await ctx.ask('AFN0A F1 communication parameters (heartbeat period)', { afn: 0x0a, units: [{ pn: 0, fn: 1 }] });
   const hb = unitData<{ heartbeat: number }>(f1.result, 1)?.heartbeat;
@@ -33,14 +47,5 @@ export async function linkStep(ctx: StepContext): Promise<StepOutcome> {
   else if (onlineS > periodS * 1.5) ctx.check('heartbeats', 'WARN', `no heartbeat in ${Math.round(onlineS)} s online (period ${periodS} s)`);
   else ctx.check('heartbeats', 'PASS', `none yet: online ${Math.round(onlineS)} s, first due within ${periodS} s`);
 
-  const rtt = await ctx.ask('AFN0C F2 round trip', { afn: 0x0c, units: [{ pn: 0, fn: 2 }], retries: 0 });
-  if (!rtt.result) {
-    ctx.check('round trip', 'FAIL', `AFN0C F2 unanswered: ${errorText(rtt.error)} (half-open link?)`);
-    ctx.facts.unanswered = true;
-    return { summary: 'requests unanswered' };
-  }
-  const ms = rtt.result.latencyMs;
-  ctx.facts.rttMs = ms;
-  ctx.check('round trip', ms > ctx.options.rttWarnMs ? 'WARN' : 'PASS', `AFN0C F2 answered in ${ms} ms (warn above ${ctx.options.rttWarnMs} ms)`);
   return { summary: `online, RTT ${ms} ms` };
 }

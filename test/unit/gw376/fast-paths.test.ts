@@ -71,9 +71,10 @@ function refDecode(node: AnyNode, r: BinaryReader, ctx: UnitContext, scope: Reco
       return b.toString('latin1', 0, end);
     }
     case 'bitset': {
-      need(node.size);
+      const n = typeof node.count === 'number' ? node.count : countOf(node.count);
+      need(n);
       const out: number[] = [];
-      for (let i = 0; i < node.size; i++) {
+      for (let i = 0; i < n; i++) {
         const b = r.u8();
         for (let k = 0; k < 8; k++) if (b & (1 << k)) out.push(node.base + i * 8 + k);
       }

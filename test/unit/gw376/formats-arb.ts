@@ -93,7 +93,7 @@ function countRefs(node: AnyNode): Map<string, number> {
   const out = new Map<string, number>();
   if (node.kind !== 'struct') return out;
   for (const [, f] of node.fields) {
-    if ((f.kind === 'array' || f.kind === 'bytes') && typeof f.count === 'string' && f.count !== REST && !f.count.endsWith('.length')) {
+    if ((f.kind === 'array' || f.kind === 'bytes' || f.kind === 'bitset') && typeof f.count === 'string' && f.count !== REST && !f.count.endsWith('.length')) {
       out.set(f.count, f.kind === 'array' ? f.maxCount : 16);
     }
   }
@@ -133,6 +133,10 @@ export function genNode(g: G, node: AnyNode, cap?: number, capped?: Map<string, 
           out[name] = f.text ? genText(g, n) : genHex(g, n);
           continue;
         }
+        if (f.kind === 'bitset' && typeof f.count === 'string') {
+          out[name] = genBitset(g, f.base, getPath(out, f.count));
+          continue;
+        }
         out[name] = genNode(g, f, c, sub, p);
       }
       return out;
@@ -150,15 +154,19 @@ export function genNode(g: G, node: AnyNode, cap?: number, capped?: Map<string, 
       if (node.count === REST) return genHex(g, int(g, 0, 6));
       return node.text ? genText(g, node.count as number) : genHex(g, node.count as number);
     case 'bitset':
-      return (g(fc.uniqueArray, fc.integer({ min: node.base, max: node.base + node.size * 8 - 1 }), { maxLength: 6 }) as number[]).sort(
-        (a, b) => a - b,
-      );
+      return genBitset(g, node.base, node.size);
     case 'custom': {
       const make = CUSTOM[node.arb];
       if (!make) throw new Error(`no generator for custom node '${node.arb}'`);
       return make(g);
     }
   }
+}
+
+/** Ascending distinct bit numbers of an n-byte bitmap numbered from `base`. */
+function genBitset(g: G, base: number, n: number): number[] {
+  if (n === 0) return [];
+  return (g(fc.uniqueArray, fc.integer({ min: base, max: base + n * 8 - 1 }), { maxLength: 6 }) as number[]).sort((a, b) => a - b);
 }
 
 function genHex(g: G, n: number): string {

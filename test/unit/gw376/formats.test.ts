@@ -4,7 +4,7 @@ import { BinaryReader, BinaryWriter } from '../../../protocols/codec/cursor.js';
 import { EncodeError } from '../../../protocols/codec/errors.js';
 import { FORMATS } from '../../../protocols/gw376/formats.js';
 import type { FormatName } from '../../../protocols/gw376/formats.js';
-import { array, bits, bitset, compile, struct } from '../../../protocols/gw376/layout.js';
+import { array, bits, bitset, bytes, compile, struct } from '../../../protocols/gw376/layout.js';
 import { genFormat } from './formats-arb.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -133,5 +133,22 @@ describe('declarative layouts', () => {
     expect(() => L.decode(new BinaryReader(hex('02 00 01')), ctx)).toThrow(/test.vals/);
     const w = new BinaryWriter();
     expect(() => L.encode(w, { m: 2, vals: [1], flags: { a: false, n: 0 }, set: [] }, ctx)).toThrow(EncodeError);
+  });
+  it('counted bitsets: the length comes from an earlier field', () => {
+    const C = compile(struct({ n: 'u8', fns: bitset('n', 1) }), 'counted');
+    expect(C.decode(new BinaryReader(hex('02 81 01')), ctx)).toEqual({ n: 2, fns: [1, 8, 9] });
+    expect(() => C.decode(new BinaryReader(hex('03 81 01')), ctx)).toThrow(/counted.fns/);
+  });
+  it('6-byte texts (A.12, bytes(6)) stay right through cache evictions', () => {
+    const S = compile(struct({ a: 'A12', h: bytes(6) }), 'six');
+    // 3000 distinct values through 1024 slots, twice: every read equals the format reader's / the hex.
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < 3000; i++) {
+        const a = hex(String(i * 7919).padStart(12, '0')).reverse();
+        const h = Buffer.from([i & 255, i >> 8, 0xee, pass, 0, i % 7]);
+        const b = Buffer.concat([i % 5 === 0 ? Buffer.from('EE0000000000', 'hex') : a, h]);
+        expect(S.decode(new BinaryReader(b), ctx)).toEqual({ a: FORMATS.A12.read(new BinaryReader(b)), h: h.toString('hex').toUpperCase() });
+      }
+    }
   });
 });

@@ -102,6 +102,20 @@ describe('remote control (AFN05)', () => {
     expect(f6.states[0]!.purchaseTrip).toEqual([1]);
     expect(t.events.list(true).filter((r) => r.erc === 7)).toHaveLength(1);
     expect(dataOf(ask(t, request(0x0c, [{ pn: 1, fn: 25 }]), when)).get('25/1')).toMatchObject({ p: 0 });
+
+    // The same order number again is refused and changes nothing (a resent frame never credits twice).
+    const left = (dataOf(ask(t, request(0x0c, [{ pn: 1, fn: 23 }]), when)).get('23/1') as { remaining: number }).remaining;
+    expect(left).toBe(Math.floor(100 - (kwh(when) - kwh(T))));
+    const [again] = ask(t, request(0x04, [{ pn: 1, fn: 47, data: { ...f47, mode: 0x55 } }]), when);
+    expect(again!.units[0]).toMatchObject({ fn: 2 });
+    expect(t.params.get(47, 1)).toEqual(f47);
+    expect(t.events.list(true).concat(t.events.list(false)).filter((r) => r.erc === 19)).toHaveLength(1);
+    // A new order appends to what is left now; above the trip threshold the rounds close.
+    expect(confirmFn(ask(t, request(0x04, [{ pn: 1, fn: 47, data: { ...f47, orderNo: 43, mode: 0x55, amount: 50 } }]), when))).toBe(1);
+    expect((dataOf(ask(t, request(0x0c, [{ pn: 1, fn: 23 }]), when)).get('23/1') as { remaining: number }).remaining).toBe(Math.floor(100 - (kwh(when) - kwh(T)) + 50));
+    const f6after = dataOf(ask(t, request(0x0c, [{ pn: 0, fn: 6 }]), when)).get('6/0') as { states: { purchaseTrip: number[] }[] };
+    expect(f6after.states[0]!.purchaseTrip).toEqual([]);
+    expect(t.controls.relayOpen(1)).toBe(false);
   });
 
   it('F31 sets the clock', () => {
