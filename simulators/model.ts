@@ -640,7 +640,8 @@ export interface InstantValues {
   reverse: boolean;
 }
 
-const r3 = (x: number): number => Math.round(x) / 1000;
+/** x/1000 at 0.001; `+ 0` turns −0 (a small export rounded to nothing) into 0, which is what a meter shows. */
+const r3 = (x: number): number => Math.round(x) / 1000 + 0;
 
 /** Instantaneous values at `t` (UTC ms). Before the epoch the first step of the epoch is used. */
 /** An out-of-limit voltage period of one local day (documented in the header), or null. */
@@ -688,7 +689,7 @@ export function instantAt(p: Profile, t: number): InstantValues {
     if (angle < 0) angle = Math.round((angle + 360) * 10) / 10;
     return {
       voltage,
-      current: w < 0 ? -current : current,
+      current: w < 0 && current !== 0 ? -current : current,
       activePower: r3(w),
       reactivePower: r3(q),
       apparentPower: r3(s),

@@ -6,24 +6,13 @@ import type { Db, Stmt } from '../archive/db.js';
 import { parseReport } from './report.js';
 import type { CommissionReport } from './types.js';
 
-export interface StoredReportSummary {
-  id: string;
-  terminal: string;
-  operator: string;
-  verdict: string;
-  startedAt: string;
-  finishedAt: string;
-}
-
 export class CommissionStore {
   private readonly put: Stmt;
   private readonly get1: Stmt;
-  private readonly byTerminal: Stmt;
 
   constructor(db: Db) {
     this.put = db.prepare('INSERT OR REPLACE INTO commission_reports (id, terminal, operator, verdict, started_at, finished_at, report) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.get1 = db.prepare('SELECT report FROM commission_reports WHERE id = ?');
-    this.byTerminal = db.prepare('SELECT id, terminal, operator, verdict, started_at, finished_at FROM commission_reports WHERE terminal = ? ORDER BY finished_at DESC LIMIT ?');
   }
 
   save(id: string, r: CommissionReport): void {
@@ -33,17 +22,5 @@ export class CommissionStore {
   get(id: string): CommissionReport | undefined {
     const row = this.get1.get(id) as { report: string } | undefined;
     return row ? parseReport(row.report, `stored report ${id}`) : undefined;
-  }
-
-  /** The latest reports of a terminal, newest first. */
-  list(terminal: string, limit = 20): StoredReportSummary[] {
-    return (this.byTerminal.all(terminal, limit) as { id: string; terminal: string; operator: string; verdict: string; started_at: string; finished_at: string }[]).map((r) => ({
-      id: r.id,
-      terminal: r.terminal,
-      operator: r.operator,
-      verdict: r.verdict,
-      startedAt: r.started_at,
-      finishedAt: r.finished_at,
-    }));
   }
 }

@@ -5,7 +5,7 @@
  * 11 ASCII, protocol version 4 ASCII, hardware version 4 ASCII, hardware release date A.20 (field list
  * confirmed by several public terminal/master implementations).
  *
- * F2–F8 replies (§5.9.2.2–§5.9.2.8). Field lists and widths agree across public terminal firmware (three
+ * F2–F8 replies. Field lists and widths agree across public terminal firmware (three
  * implementations emitting F2/F3, two F4–F8), a master-side Wireshark dissector and a terminal struct
  * header; the standard's text itself was not available. Where only one source speaks it is marked
  * UNVERIFIED below.

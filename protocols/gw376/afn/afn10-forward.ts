@@ -8,13 +8,13 @@
  * and the vectors (2400 bps, even, 8 bits, 60 s, 100 ms) — UNVERIFIED beyond them.
  * A content that parses as a DL/T 645 frame is also offered decoded (`meterFrame`).
  *
- * F9 forward a direct meter read (§5.16.1.2.2). Down: port, relay depth n (0 direct, 255 = no route given),
+ * F9 forward a direct meter read. Down: port, relay depth n (0 direct, 255 = no route given),
  * n relay addresses (6 B each), target address 6 B, DI type 1 B (0 DL/T 645-1997, 1 DL/T 645-2007), DI 4 B.
  * Up: port, target address 6 B, result flag 1 B, length 1 B, content (DI + data). Field order from public
  * terminal implementations (request struct and a "same as F9" batch buffer); UNVERIFIED against the text.
  *
  * F10 forward a direct remote trip / allow-close command, F11 a direct remote power-on command
- * (§5.16.1.2.3–4, 2009). Down: port, relay route as F9, target 6 B, control flag 1 B (F10: 55H trip,
+ * (2009). Down: port, relay route as F9, target 6 B, control flag 1 B (F10: 55H trip,
  * AAH allow closing), password length 1 B, password. Up (§5.16.2.2.3–4): port, target 6 B, result flag
  * 1 B, control flag 1 B. Agreed by a master tool, a terminal's request structs and a Kaitai grammar of
  * 2009 replies; the F11 flag values are not given by any source. 1376.1-2013 redefines F10 as a batch
