@@ -5,11 +5,11 @@
  * InputError naming the field.
  */
 import { InputError } from '../errors.js';
-import type { ControlParams, DownFloat, ParamFn, PowerControlType } from '../control/commands.js';
+import type { ControlParams, DownFloat, ParamFn, PeriodLimits, PowerControlType } from '../control/commands.js';
 import type { DirectLink } from '../control/direct.js';
 import type { TopUpInput } from '../control/prepayment.js';
 import type { RequestState } from '../control/requests.js';
-import type { CreateInput, SchemeInput } from '../control/service.js';
+import type { CreateInput, SchemeInput, SchemeUpdate } from '../control/service.js';
 import { SELECTOR_KEYS, type Selector } from '../control/targets.js';
 import type { AuditQuery } from '../control/audit-chain.js';
 import { asObject } from './validate.js';
@@ -22,7 +22,7 @@ const ACTION_FIELDS: Record<string, readonly string[]> = {
   'keep-power': ['halfHours'],
   release: [],
   'urge-fee': ['on'],
-  'power-control': ['control', 'on', 'group', 'periods', 'scheme', 'downFloat'],
+  'power-control': ['control', 'on', 'group', 'periods', 'scheme', 'downFloat', 'limits'],
   'set-param': ['fn', 'pn', 'value'],
 };
 
@@ -95,6 +95,7 @@ export function actionOf(o: Obj): ControlParams {
       if (periods) p.periods = periods;
       if (o.scheme !== undefined) p.scheme = num('scheme')!;
       if (o.downFloat !== undefined) p.downFloat = o.downFloat as DownFloat;
+      if (o.limits !== undefined) p.limits = o.limits as PeriodLimits; // checked by the service (checkParams)
       return p;
     }
     default:
@@ -134,10 +135,14 @@ export function schemeInputOf(body: unknown): SchemeInput {
   return input;
 }
 
-export function schemeUpdateOf(body: unknown): Selector {
+export function schemeUpdateOf(body: unknown): SchemeUpdate {
   const o = asObject(body);
-  noUnknown(o, [...SELECTOR_KEYS]);
-  return selectorOf(o);
+  noUnknown(o, [...SELECTOR_KEYS, 'limits']);
+  const u: SchemeUpdate = {};
+  if (SELECTOR_KEYS.some((k) => o[k] !== undefined)) u.selector = selectorOf(o);
+  if (o.limits !== undefined) u.limits = o.limits;
+  if (u.selector === undefined && u.limits === undefined) throw new InputError('limits', 'nothing to change: give targets and/or limits');
+  return u;
 }
 
 export function approveOf(body: unknown): { hash?: string } {

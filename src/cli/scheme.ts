@@ -5,12 +5,23 @@
  *   hes scheme approve peak-cut [--hash …] --operator bob       (a second operator)
  *   hes scheme run peak-cut [--watch]                          (protected customers' terminals skipped and listed)
  *   hes scheme show peak-cut [--watch]  ·  hes scheme restore peak-cut [--watch]  ·  hes scheme list
- *   hes scheme update peak-cut --taiqu …                        (new targets: needs a new approval)
+ *   hes scheme create evening --line … --action power-control --type period --group 2 --periods 1,2 --limits '{"schemes":[1],"values":[{"periods":[1,2],"setpoints":[120,85.5]}]}'
+ *   hes scheme update peak-cut --taiqu …  ·  --limits …       (new targets or F41 limits: needs a new approval)
  */
 import type { Command } from 'commander';
 import type { RequestDetail, RequestView } from '../control/service.js';
 import { actorClient, finish, int, ints, render, selectorBody, watch, withActor, withTargets, type ActorOpts, type TargetOpts } from './control-common.js';
+import { InputError } from '../errors.js';
 import { toJson } from './format.js';
+
+/** `--limits` JSON (AFN04 F41 in the codec's shape); ranges are checked by the head-end. */
+function limitsOf(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new InputError('--limits', `expected JSON such as {"schemes":[1],"values":[{"periods":[1,2],"setpoints":[120,85.5]}]}, got ${text}`);
+  }
+}
 
 const path = (name: string, what = ''): string => `/v1/schemes/${encodeURIComponent(name)}${what ? `/${what}` : ''}`;
 
@@ -25,9 +36,11 @@ export function registerScheme(program: Command, out: (s: string) => void): void
     .option('--type <type>', 'power-control: period, holiday, shutdown, down-float, monthly-energy, purchase')
     .option('--group <n>', 'power-control: total-add group 1..8 (default 1)')
     .option('--periods <list>', 'period control: periods 1..8')
+    .option('--scheme <n>', 'period control: F9 scheme number 1..3 (default 1)')
+    .option('--limits <json>', 'period control: AFN04 F41 limits sent before F9, e.g. \'{"schemes":[1],"values":[{"periods":[1,2],"setpoints":[120,85.5]}]}\' (kW)')
     .option('--until <time>', 'restore automatically at this ISO time')
     .option('--reason <text>', 'why')
-    .action(async (name: string, o: ActorOpts & TargetOpts & { action: string; round?: string; type?: string; group?: string; periods?: string; until?: string; reason?: string }) => {
+    .action(async (name: string, o: ActorOpts & TargetOpts & { action: string; round?: string; type?: string; group?: string; periods?: string; scheme?: string; limits?: string; until?: string; reason?: string }) => {
       const body: Record<string, unknown> = { name, action: o.action, ...selectorBody(o) };
       const rounds = ints(o.round, '--round');
       if (rounds) body.rounds = rounds;
@@ -37,6 +50,9 @@ export function registerScheme(program: Command, out: (s: string) => void): void
         body.group = int(o.group, '--group') ?? 1;
         const periods = ints(o.periods, '--periods');
         if (periods) body.periods = periods;
+        const n = int(o.scheme, '--scheme');
+        if (n !== undefined) body.scheme = n - 1; // AFN05 F9 carries 0..2 for schemes 1..3
+        if (o.limits !== undefined) body.limits = limitsOf(o.limits);
       }
       if (o.until) body.until = o.until;
       if (o.reason) body.reason = o.reason;
@@ -47,10 +63,13 @@ export function registerScheme(program: Command, out: (s: string) => void): void
     });
 
   withTargets(withActor(scheme.command('update')))
-    .description('new targets for a staged or approved scheme (any approval is dropped)')
+    .description('new targets and/or F41 limits for a staged or approved scheme (any approval is dropped)')
     .argument('<name>', 'scheme name')
-    .action(async (name: string, o: ActorOpts & TargetOpts) => {
-      const v = await actorClient(o).post<RequestView>(path(name, 'update'), selectorBody(o));
+    .option('--limits <json>', 'period schemes: new AFN04 F41 limits (as for create)')
+    .action(async (name: string, o: ActorOpts & TargetOpts & { limits?: string }) => {
+      const body: Record<string, unknown> = { ...selectorBody(o) };
+      if (o.limits !== undefined) body.limits = limitsOf(o.limits);
+      const v = await actorClient(o).post<RequestView>(path(name, 'update'), body);
       if (o.json) return out(toJson(v));
       render(v, out);
     });

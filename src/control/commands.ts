@@ -41,8 +41,14 @@ export type ControlParams =
   | { kind: 'keep-power'; /** F25 duration ×0.5 h, 0 = until released */ halfHours?: number }
   | { kind: 'release' }
   | { kind: 'urge-fee'; on: boolean }
-  | { kind: 'power-control'; control: PowerControlType; on: boolean; /** total-add group 1..8 */ group: number; periods?: number[]; scheme?: number; downFloat?: DownFloat }
+  | { kind: 'power-control'; control: PowerControlType; on: boolean; /** total-add group 1..8 */ group: number; periods?: number[]; scheme?: number; downFloat?: DownFloat; /** period control: AFN04 F41 时段功控定值 sent before F9 */ limits?: PeriodLimits }
   | { kind: 'set-param'; fn: ParamFn; /** total-add group (F41–F48) */ pn: number; value: unknown };
+
+/** AFN04 F41 时段功控定值 of one total-add group: the schemes (1..3) set and per scheme the periods and setpoints (kW, A.2). */
+export interface PeriodLimits {
+  schemes: number[];
+  values: { periods: number[]; setpoints: number[] }[];
+}
 
 /** AFN04 control parameters (group 6, Pn = total-add group): F41–F48. */
 export type ParamFn = 41 | 42 | 43 | 44 | 45 | 46 | 47 | 48;
@@ -185,6 +191,26 @@ export function checkParam(fn: ParamFn, value: unknown): unknown {
   }
 }
 
+/**
+ * F41 limits for an F9 switching on scheme `scheme` (0..2 = schemes 1..3) over `periods`: ranges as in
+ * checkParam(41), errors named `limits.…`; the F9 scheme must be set in F41 and each F9 period must have
+ * a setpoint in it (§5.5 F9: the terminal controls against F41's setpoints of that scheme).
+ */
+function checkLimits(v: unknown, scheme: number, periods: number[]): PeriodLimits {
+  let out: PeriodLimits;
+  try {
+    out = checkParam(41, v) as PeriodLimits;
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(e.field.replace(/^value/, 'limits'), e.message.slice(e.field.length + 2));
+    throw e;
+  }
+  const i = out.schemes.indexOf(scheme + 1);
+  if (i < 0) throw new InputError('limits.schemes', `does not hold scheme ${scheme + 1}, the one AFN05 F9 switches on`);
+  const missing = periods.filter((n) => !out.values[i]!.periods.includes(n));
+  if (missing.length > 0) throw new InputError(`limits.values[${i}].periods`, `has no setpoint for period(s) ${missing.join(', ')} switched on by AFN05 F9`);
+  return out;
+}
+
 /** Validates and normalises the parameters of an operation (before any target is resolved). */
 export function checkParams(p: ControlParams): ControlParams {
   switch (p.kind) {
@@ -212,6 +238,10 @@ export function checkParams(p: ControlParams): ControlParams {
       if (p.on && p.control === 'period') {
         out.periods = setOf(p.periods, 'periods', 1, 8, 'AFN05 F9 control periods');
         out.scheme = intIn(p.scheme ?? 0, 'scheme', 0, 2, 'AFN05 F9 scheme number (0..2 = schemes 1..3)');
+      }
+      if (p.limits !== undefined) {
+        if (!p.on || p.control !== 'period') throw new InputError('limits', 'AFN04 F41 limits go with period control switched on (AFN05 F9) only');
+        out.limits = checkLimits(p.limits, out.scheme ?? 0, out.periods ?? []);
       }
       if (p.on && p.control === 'down-float') {
         const d = obj(p.downFloat, 'downFloat');
@@ -268,6 +298,16 @@ export function planTerminal(p: ControlParams): TerminalPlan {
     case 'set-param':
       return { level: 'terminal', afn: 0x04, units: [{ pn: p.pn, fn: p.fn, data: p.value }], check: { param: p.fn, pn: p.pn, value: p.value } };
   }
+}
+
+/**
+ * The plans of an operation for a terminal, in order: period control with limits first sets AFN04 F41
+ * (read back from AFN0A F41), then switches AFN05 F9 on (read back from AFN0C F5).
+ */
+export function planTerminalSteps(p: ControlParams): TerminalPlan[] {
+  const main = planTerminal(p);
+  if (p.kind !== 'power-control' || p.limits === undefined) return [main];
+  return [planTerminal({ kind: 'set-param', fn: 41, pn: p.group, value: p.limits }), main];
 }
 
 /** The DL/T 645 1CH plan of a validated operation for a meter. */

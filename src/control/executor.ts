@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import { DeniedError } from '../errors.js';
 import type { AuditChain } from './audit-chain.js';
 import type { ControlChannel, FrameObserver } from './channel.js';
-import { planMeter, planTerminal, type ControlParams } from './commands.js';
+import { planMeter, planTerminalSteps, type ControlParams } from './commands.js';
 import type { Shield } from './protection.js';
 import type { Outcome, Progress, TargetResult } from './requests.js';
 import type { Target } from './targets.js';
@@ -120,10 +120,25 @@ export class Executor {
       if (v.verified) return { target: t.key, outcome: 'confirmed-verified', evidence: v.evidence, confirmMs, verifiedMs: this.clock.now() - t0 };
       return { target: t.key, outcome: 'confirmed-not-verified', confirmMs, ...(v.detail ? { detail: v.detail } : {}) };
     }
-    const plan = planTerminal(input.action);
+    const steps = planTerminalSteps(input.action);
+    // Steps before the last one (AFN04 F41 before AFN05 F9): sent and verified first, or nothing more is sent.
+    let counted = false;
+    for (const step of steps.slice(0, -1)) {
+      if (!counted) sendProgress();
+      counted = true;
+      try {
+        await this.channel.command(t.terminal, step.afn, step.units, observe);
+      } catch (e) {
+        const o = outcomeOf(e);
+        return { target: t.key, outcome: o.outcome, detail: `AFN04 F${step.units[0]!.fn}: ${o.detail}` };
+      }
+      const sv = await this.verifier.verifyTerminal(t.terminal, step, observe);
+      if (!sv.verified) return { target: t.key, outcome: 'confirmed-not-verified', confirmMs: this.clock.now() - t0, detail: `AFN04 F${step.units[0]!.fn} not read back: ${sv.detail ?? 'differs'}; AFN05 not sent` };
+    }
+    const plan = steps[steps.length - 1]!;
     // The ERC5 may arrive before the AFN00 answer: wait for it from before sending.
     const erc = plan.erc5 ? this.verifier.awaitErc5(t.terminal, plan.erc5.rounds, plan.erc5.afterMs + this.o.ercWaitMs) : undefined;
-    sendProgress();
+    if (!counted) sendProgress(); // one target, counted once
     try {
       await this.channel.command(t.terminal, plan.afn, plan.units, observe);
     } catch (e) {

@@ -138,7 +138,7 @@ export class RequestStore {
       finish: db.prepare('UPDATE control_requests SET state = @to, finished_at = @at, summary = @summary WHERE id = @id'),
       summary: db.prepare('UPDATE control_requests SET summary = @summary WHERE id = @id'),
       restage: db.prepare(
-        "UPDATE control_requests SET selector = @selector, targets = @targets, hash = @hash, expires_at = @expires_at, state = 'pending', approved_by = NULL, approved_at = NULL, approved_hash = NULL WHERE id = @id AND state IN ('pending', 'approved')",
+        "UPDATE control_requests SET selector = @selector, params = COALESCE(@params, params), targets = @targets, hash = @hash, expires_at = @expires_at, state = 'pending', approved_by = NULL, approved_at = NULL, approved_hash = NULL WHERE id = @id AND state IN ('pending', 'approved')",
       ),
       expire: db.prepare("SELECT id FROM control_requests WHERE state IN ('pending', 'approved') AND expires_at <= ?"),
       result: db.prepare('INSERT OR REPLACE INTO control_results (request, phase, target, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -208,8 +208,9 @@ export class RequestStore {
   }
 
   /** New targets (a changed scheme): back to pending, any approval dropped. */
-  restage(id: number, selector: Selector, targets: Target[], hash: string, expiresAt: number): boolean {
-    return this.st.restage!.run({ id, selector: JSON.stringify(selector), targets: JSON.stringify(targets), hash, expires_at: expiresAt }).changes === 1;
+  /** New selector/targets (and parameters, when given) and hash: back to pending, any approval dropped. */
+  restage(id: number, selector: Selector, targets: Target[], hash: string, expiresAt: number, params?: RequestParams): boolean {
+    return this.st.restage!.run({ id, selector: JSON.stringify(selector), params: params === undefined ? null : JSON.stringify(params), targets: JSON.stringify(targets), hash, expires_at: expiresAt }).changes === 1;
   }
 
   /** Requests waiting (pending or approved) past their expiry. */

@@ -22,7 +22,7 @@ import { hasRole, requireOperator, SYSTEM_ACTOR, type Actor } from './actor.js';
 import { checkApproval, requestHash, type ApprovalPolicy } from './approvals.js';
 import { AuditChain } from './audit-chain.js';
 import type { ControlChannel } from './channel.js';
-import { checkParams, CONTROL_KINDS, meterCapable, type ControlKind, type ControlParams } from './commands.js';
+import { checkParams, CONTROL_KINDS, meterCapable, type ControlKind, type ControlParams, type PeriodLimits } from './commands.js';
 import { ForbiddenError } from './errors.js';
 import { Executor } from './executor.js';
 import { MeterLinks } from './meter-links.js';
@@ -48,6 +48,12 @@ export interface CreateInput {
   action: ControlParams;
   selector: Selector;
   reason?: string;
+}
+
+/** A scheme's change: new targets and/or new AFN04 F41 limits (period schemes). */
+export interface SchemeUpdate {
+  selector?: Selector;
+  limits?: unknown;
 }
 
 export interface SchemeInput extends CreateInput {
@@ -312,15 +318,25 @@ export class ControlService {
     return this.get(this.schemeRow(name).id);
   }
 
-  /** New targets or action for a staged/approved scheme: any approval is dropped (needs a new one). */
-  updateScheme(actor: Actor, name: string, selector: Selector): RequestView {
+  /**
+   * New targets and/or new AFN04 F41 limits for a staged/approved scheme: the hash covers both, so any
+   * approval is dropped (needs a new one).
+   */
+  updateScheme(actor: Actor, name: string, change: SchemeUpdate): RequestView {
     requireOperator(actor, 'change schemes');
     const r = this.schemeRow(name);
     if (r.state !== 'pending' && r.state !== 'approved') throw new ConflictError(r.state, `scheme ${name} is ${r.state}: only a staged or approved scheme can be changed`);
+    const selector = change.selector ?? r.selector;
+    let params = r.params;
+    if (change.limits !== undefined) {
+      const a = r.params.action;
+      if (a.kind !== 'power-control' || a.control !== 'period') throw new InputError('limits', `scheme ${name} is not a period power-control scheme`);
+      params = { ...r.params, action: checkParams({ ...a, limits: change.limits as PeriodLimits }) };
+    }
     const targets = this.resolver.resolve(selector, false);
-    const hash = requestHash(r.kind, r.params, targets, r.override);
-    if (!this.store.restage(r.id, selector, targets, hash, this.clock.now() + this.policy.schemeTtlMs)) throw new ConflictError('changed', `scheme ${name} changed meanwhile`);
-    this.audit.append({ kind: 'scheme', actor: actor.name, ref: `R${r.id}`, data: { event: 'updated', selector, targets: targets.length, hash, previousHash: r.hash } }, { flush: true });
+    const hash = requestHash(r.kind, params, targets, r.override);
+    if (!this.store.restage(r.id, selector, targets, hash, this.clock.now() + this.policy.schemeTtlMs, params === r.params ? undefined : params)) throw new ConflictError('changed', `scheme ${name} changed meanwhile`);
+    this.audit.append({ kind: 'scheme', actor: actor.name, ref: `R${r.id}`, data: { event: 'updated', selector, ...(params === r.params ? {} : { action: params.action }), targets: targets.length, hash, previousHash: r.hash } }, { flush: true });
     if (!r.needsApproval) this.store.approve(r.id, actor.name, this.clock.now());
     this.publish(r.id, r.kind, this.mustGet(r.id).state, name);
     return this.view(this.mustGet(r.id));

@@ -20,10 +20,15 @@
  * upserts (readings and events) make harmless.
  *
  * Reads go to the backing store, after waiting (at most `readWaitMs`) until the writes acknowledged
- * before the read have been forwarded: read-your-writes while the store is up, without a second index
- * of the spooled data. While the store is failing (back-off) reads do not wait: they see what the store
- * has, without the spooled backlog (`status()` tells how much that is). `flush()` waits for everything
- * written so far without a bound.
+ * before the read have been forwarded: read-your-writes while the store is up. While the store is failing
+ * (back-off) reads do not wait: they see what the store has, without the spooled backlog (`status()` tells
+ * how much that is). `flush()` waits for everything written so far without a bound.
+ *
+ * Gaps (`missing`) are the exception: 补采 must never ask again what was acknowledged, and a backlog can
+ * last long (a slow InfluxDB behind 1 M meters, or one that is down). The spool keeps an index of the
+ * (kind, quantity, time, meter) keys of its pending readings — rebuilt from the segments on open — and a
+ * gap the backing store reports is dropped when the spool holds it; keys forwarded while a gap query runs
+ * count as held for that query, so nothing slips between the two.
  */
 import fs, { type FileHandle } from 'node:fs/promises';
 import { realClock, type Clock, type Timer } from '../clock.js';
@@ -75,6 +80,12 @@ export interface SpoolStatus {
   fsyncs: number;
 }
 
+/**
+ * Pending readings by `kind|quantity|time` (see `heldKey`): meter · 2 + 1 when the reading has a value,
+ * meter · 2 when every value is null (an all-null reading is a gap in every store: missing() contract).
+ */
+type HeldKeys = Map<string, number[]>;
+
 interface Entry {
   id: number;
   seg: number;
@@ -83,6 +94,8 @@ interface Entry {
   type: RecordType;
   count: number;
   appendedAt: number;
+  /** Reading keys of the record (readings records only). */
+  keys?: HeldKeys;
 }
 
 interface Queued {
@@ -91,6 +104,7 @@ interface Queued {
   type: RecordType;
   count: number;
   appendedAt: number;
+  keys?: HeldKeys;
   resolve(): void;
   reject(e: Error): void;
 }
@@ -103,6 +117,26 @@ interface Waiter {
 }
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+const heldKey = (kind: string, quantity: string, time: number): string => `${kind}|${quantity}|${time}`;
+
+function keysOf(batch: readonly Reading[]): HeldKeys {
+  const out: HeldKeys = new Map();
+  for (const r of batch) {
+    const k = heldKey(r.kind, r.quantity, r.time);
+    const code = r.meter * 2 + (r.values.some((v) => v !== null) ? 1 : 0);
+    const list = out.get(k);
+    if (list) list.push(code);
+    else out.set(k, [code]);
+  }
+  return out;
+}
+
+/** A meter's pending writes of one key: how many, and whether the latest has a value (it decides). */
+interface HeldMeter {
+  n: number;
+  valued: boolean;
+}
 
 async function writeAll(fh: FileHandle, data: Buffer, pos: number): Promise<void> {
   for (let off = 0; off < data.length; ) {
@@ -140,6 +174,11 @@ export class SpooledStore implements ReadingStore {
   private readonly segs = new Map<number, FileHandle | null>();
 
   private pending: Entry[] = [];
+  /** Pending readings: key → meter → its pending writes (released in the order they were pushed). */
+  private readonly held = new Map<string, Map<number, HeldMeter>>();
+  /** Keys forwarded while gap queries run (cleared when none runs). */
+  private readonly forwardedDuring = new Map<string, Set<number>>();
+  private gapQueries = 0;
   private pendingBytes = 0;
   private pendingReadings = 0;
   private pendingEvents = 0;
@@ -226,7 +265,14 @@ export class SpooledStore implements ReadingStore {
         continue;
       }
       this.segs.set(seq, null);
-      for (const r of scan.records) this.pushEntry({ id: ++this.nextId, seg: seq, offset: r.offset, length: r.length, type: r.type, count: r.count, appendedAt: r.appendedAt });
+      for (const r of scan.records) {
+        const e: Entry = { id: ++this.nextId, seg: seq, offset: r.offset, length: r.length, type: r.type, count: r.count, appendedAt: r.appendedAt };
+        if (r.type === READINGS) {
+          const { info, payload } = openRecord(buf.subarray(r.offset, r.offset + r.length));
+          e.keys = keysOf(decodeReadings(payload, info.count));
+        }
+        this.pushEntry(e);
+      }
     }
     this.ackedThrough = this.nextId;
     this.counters.replayed = this.pending.length;
@@ -247,6 +293,35 @@ export class SpooledStore implements ReadingStore {
     this.pendingBytes += e.length;
     if (e.type === READINGS) this.pendingReadings += e.count;
     else this.pendingEvents += e.count;
+    for (const [k, codes] of e.keys ?? []) {
+      let m = this.held.get(k);
+      if (!m) this.held.set(k, (m = new Map()));
+      for (const code of codes) {
+        const meter = Math.floor(code / 2);
+        const h = m.get(meter);
+        if (h) {
+          h.n++;
+          h.valued = code % 2 === 1;
+        } else m.set(meter, { n: 1, valued: code % 2 === 1 });
+      }
+    }
+  }
+
+  /** Drops the keys of a record that reached the store (or was set aside). */
+  private release(keys: HeldKeys): void {
+    for (const [k, codes] of keys) {
+      const m = this.held.get(k);
+      if (!m) continue;
+      let during = this.gapQueries > 0 ? this.forwardedDuring.get(k) : undefined;
+      if (this.gapQueries > 0 && !during) this.forwardedDuring.set(k, (during = new Set()));
+      for (const code of codes) {
+        const meter = Math.floor(code / 2);
+        const h = m.get(meter);
+        if (h && --h.n === 0) m.delete(meter);
+        if (code % 2 === 1) during?.add(meter);
+      }
+      if (m.size === 0) this.held.delete(k);
+    }
   }
 
   // ── appending (group commit) ─────────────────────────────────────────────────────────────────────
@@ -256,7 +331,7 @@ export class SpooledStore implements ReadingStore {
     validateReadings(batch);
     if (batch.length === 0) return;
     const at = this.clock.now();
-    return this.append(READINGS, readingsRecord(batch, at), batch.length, at);
+    return this.append(READINGS, readingsRecord(batch, at), batch.length, at, keysOf(batch));
   }
 
   async writeEvents(batch: readonly StoredEvent[]): Promise<void> {
@@ -271,9 +346,9 @@ export class SpooledStore implements ReadingStore {
     if (this.closing) throw new StoreClosedError('the spool');
   }
 
-  private append(type: RecordType, rec: Buffer, count: number, appendedAt: number): Promise<void> {
+  private append(type: RecordType, rec: Buffer, count: number, appendedAt: number, keys?: HeldKeys): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ id: ++this.nextId, rec, type, count, appendedAt, resolve, reject });
+      this.queue.push({ id: ++this.nextId, rec, type, count, appendedAt, ...(keys ? { keys } : {}), resolve, reject });
       if (!this.appendLoop) this.appendLoop = this.runAppends();
     });
   }
@@ -310,7 +385,7 @@ export class SpooledStore implements ReadingStore {
       this.writeSize = at + data.length;
       let off = at;
       for (const g of group) {
-        this.pushEntry({ id: g.id, seg: this.writeSeq, offset: off, length: g.rec.length, type: g.type, count: g.count, appendedAt: g.appendedAt });
+        this.pushEntry({ id: g.id, seg: this.writeSeq, offset: off, length: g.rec.length, type: g.type, count: g.count, appendedAt: g.appendedAt, ...(g.keys ? { keys: g.keys } : {}) });
         off += g.rec.length;
       }
       this.counters.acknowledged += group.length;
@@ -432,6 +507,7 @@ export class SpooledStore implements ReadingStore {
   private async confirm(run: readonly Entry[]): Promise<void> {
     this.pending.splice(0, run.length);
     for (const e of run) {
+      if (e.keys) this.release(e.keys);
       this.pendingBytes -= e.length;
       if (e.type === READINGS) this.pendingReadings -= e.count;
       else this.pendingEvents -= e.count;
@@ -559,10 +635,21 @@ export class SpooledStore implements ReadingStore {
     yield* this.inner.events(q);
   }
 
+  /** The backing store's gaps less what the spool holds (no wait for the forwarder: see the header). */
   async missing(q: GapQuery): Promise<Gap[]> {
     this.checkOpen();
-    await this.readBarrier();
-    return this.inner.missing(q);
+    this.gapQueries++;
+    try {
+      const gaps = await this.inner.missing(q);
+      if (gaps.length === 0 || (this.held.size === 0 && this.forwardedDuring.size === 0)) return gaps;
+      return gaps.filter((g) => {
+        const k = heldKey(q.kind, q.quantity, g.time);
+        const h = this.held.get(k)?.get(g.meter);
+        return h ? !h.valued : !this.forwardedDuring.get(k)?.has(g.meter);
+      });
+    } finally {
+      if (--this.gapQueries === 0) this.forwardedDuring.clear();
+    }
   }
 
   async health(): Promise<StoreHealth> {

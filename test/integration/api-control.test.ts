@@ -201,6 +201,10 @@ describe('load control over the API', () => {
     expect((await call<ErrorBody>('GET', '/control/requests/x1', 'operator')).body.details).toMatchObject({ field: 'id', in: 'params' });
     expect((await call<ErrorBody>('GET', '/schemes/nope', 'operator')).status).toBe(404);
     expect((await call<ErrorBody>('POST', '/control/requests', 'operator', { action: 'trip', terminals: ['1101-00099'] })).status).toBe(404);
+    // A period scheme's F41 limits pass the route schema and are checked by the control service, field named.
+    const limits = { schemes: [1], values: [{ periods: [1, 2], setpoints: [120, 1234] }] };
+    const bad = await call<ErrorBody>('POST', '/schemes', 'operator', { name: 'bad-limit', action: 'power-control', control: 'period', group: 1, periods: [1, 2], limits, terminals: ['1101-00001'] });
+    expect({ status: bad.status, field: bad.body.details.field }).toEqual({ status: 400, field: 'limits.values[0].setpoints[1]' });
   });
 });
 

@@ -49,6 +49,7 @@ const ACTION_PROPS = {
   periods: { ...NUMBERS, description: 'power-control period: periods 1..8' },
   scheme: { type: 'integer', description: 'power-control period: fixed-value scheme' },
   downFloat: ANY_OBJECT,
+  limits: { ...ANY_OBJECT, description: 'power-control period: the AFN04 F41 time-period limits sent before F9 (ranges checked by the control service; see README)' },
   fn: { type: 'integer', description: 'set-param: AFN04 F41..F48' },
   pn: { type: 'integer', description: 'set-param: measuring point / total-add group' },
   value: { description: 'set-param: the parameter value (shape per Fn)' },
@@ -61,7 +62,7 @@ const SCHEME_BODY = {
   required: ['name', 'action'],
   properties: { name: { type: 'string', minLength: 1, maxLength: 64 }, until: { type: 'string', description: 'restore automatically at this time (ISO, e.g. 2026-07-01T20:00:00+08:00)' }, ...ACTION_PROPS, ...SELECTOR_PROPS },
 } as const;
-const SELECTOR_BODY = { type: 'object', additionalProperties: false, properties: SELECTOR_PROPS } as const;
+const SCHEME_UPDATE_BODY = { type: 'object', additionalProperties: false, properties: { ...SELECTOR_PROPS, limits: ACTION_PROPS.limits } } as const;
 const APPROVE_BODY = { type: 'object', additionalProperties: false, properties: { hash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'the SHA-256 reviewed (from the request)' } } } as const;
 const REJECT_BODY = { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 500 } } } as const;
 const TOPUP_BODY = {
@@ -194,7 +195,7 @@ export function controlApiRoutes(o: ControlRoutesOptions): FastifyPluginAsync {
     );
     app.post<{ Params: { name: string }; Body: Record<string, unknown> }>(
       '/schemes/:name/update',
-      { config: { roles: OPERATE }, schema: { summary: 'new targets for a staged or approved scheme (drops the approval)', tags, params: NAME_PARAMS, body: SELECTOR_BODY, response: { 200: REQUEST_REF, ...errors(400, 404, 409) } } },
+      { config: { roles: OPERATE }, schema: { summary: 'new targets and/or F41 limits for a staged or approved scheme (drops the approval)', tags, params: NAME_PARAMS, body: SCHEME_UPDATE_BODY, response: { 200: REQUEST_REF, ...errors(400, 404, 409) } } },
       async (req) => control.updateScheme(who(req), req.params.name, schemeUpdateOf(req.body)),
     );
     app.post<{ Params: { name: string }; Body: Record<string, unknown> | undefined }>(

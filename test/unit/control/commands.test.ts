@@ -1,6 +1,6 @@
 /** Control commands: parameters validated against the standard's ranges; plans per target level. */
 import { describe, expect, it } from 'vitest';
-import { checkA2, checkA3, checkParam, checkParams, planMeter, planTerminal } from '../../../src/control/commands.js';
+import { checkA2, checkA3, checkParam, checkParams, planMeter, planTerminal, planTerminalSteps } from '../../../src/control/commands.js';
 import { InputError } from '../../../src/errors.js';
 
 const fieldOf = (fn: () => unknown): string | undefined => {
@@ -79,5 +79,31 @@ describe('plans', () => {
     expect(planMeter({ kind: 'close', direct: true }).command).toBe('closeDirect');
     expect(planMeter({ kind: 'release' }).command).toBe('keepPowerRelease');
     expect(() => planMeter({ kind: 'set-param', fn: 46, pn: 1, value: {} })).toThrow(InputError);
+  });
+});
+
+describe('period control with AFN04 F41 limits (时段功控定值)', () => {
+  const limits = { schemes: [1, 2], values: [{ periods: [1, 2, 3], setpoints: [120, 85.5, 40] }, { periods: [4], setpoints: [10] }] };
+  const pc = (over: object): Parameters<typeof checkParams>[0] => ({ kind: 'power-control', control: 'period', on: true, group: 2, periods: [1, 2], limits, ...over }) as Parameters<typeof checkParams>[0];
+
+  it('plans F41 on the group first, then F9, each with its read-back', () => {
+    const steps = planTerminalSteps(checkParams(pc({})));
+    expect(steps.map((s) => [s.afn, s.units.map((u) => [u.pn, u.fn])])).toEqual([
+      [0x04, [[2, 41]]],
+      [0x05, [[2, 9]]],
+    ]);
+    expect(steps[0]!.check).toEqual({ param: 41, pn: 2, value: limits });
+    expect(steps[1]!.check).toEqual({ fn: 5, group: 2, control: 'period', on: true });
+    // Without limits: F9 alone, as before.
+    expect(planTerminalSteps(checkParams(pc({ limits: undefined }))).map((s) => s.units[0]!.fn)).toEqual([9]);
+  });
+
+  it('refuses bad limits naming the field, and limits not matching F9', () => {
+    expect(fieldOf(() => checkParams(pc({ limits: { schemes: [1], values: [{ periods: [1, 2], setpoints: [120, 1234] }] } })))).toBe('limits.values[0].setpoints[1]');
+    expect(fieldOf(() => checkParams(pc({ limits: { schemes: [4], values: [{ periods: [1], setpoints: [1] }] } })))).toBe('limits.schemes[0]');
+    expect(fieldOf(() => checkParams(pc({ scheme: 2 })))).toBe('limits.schemes'); // F9 scheme 3 not in F41
+    expect(fieldOf(() => checkParams(pc({ scheme: 1 })))).toBe('limits.values[1].periods'); // scheme 2 has period 4 only
+    expect(fieldOf(() => checkParams(pc({ control: 'holiday' })))).toBe('limits');
+    expect(fieldOf(() => checkParams(pc({ scheme: 1, periods: [4] })))).toBeUndefined();
   });
 });
