@@ -33,7 +33,7 @@ import { DEFAULT_CONFIG, type HesConfig } from '../src/config/schema.js';
 import { terminalKeyOf } from '../src/fep/directory.js';
 import { archiveCatalog } from '../src/service/catalog.js';
 import { HeadEnd } from '../src/service/head-end.js';
-import { A1, BusTally, loadAverage, ms, num, parseArgs, until } from './fep-common.js';
+import { A1, BusTally, cleanupOnExit, loadAverage, ms, num, parseArgs, until } from './fep-common.js';
 import { header } from './harness.js';
 
 const args = parseArgs({ meters: '200', rounds: '3', 'max-minutes': '10' });
@@ -47,20 +47,11 @@ const APPROVER = { name: 'bench.approver', roles: ['operator' as const] };
 const root = mkdtempSync(path.join(tmpdir(), 'hes-commission-bench-'));
 let he: HeadEnd | undefined;
 let session: TerminalSession | undefined;
-let cleaning = false;
-async function cleanup(): Promise<void> {
-  if (cleaning) return;
-  cleaning = true;
+const cleanup = cleanupOnExit(async () => {
   await session?.stop().catch(() => undefined);
   await he?.stop().catch(() => undefined);
   rmSync(root, { recursive: true, force: true });
-}
-const watchdog = setTimeout(() => {
-  console.log('watchdog: time limit reached, cleaning up');
-  void cleanup().finally(() => process.exit(2));
 }, MAX_MS);
-watchdog.unref();
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

@@ -29,7 +29,7 @@ import type { RequestView } from '../src/control/service.js';
 import { terminalKeyOf } from '../src/fep/directory.js';
 import { archiveCatalog } from '../src/service/catalog.js';
 import { HeadEnd } from '../src/service/head-end.js';
-import { A1, BusTally, FleetProcess, loadAverage, memory, MiB, ms, num, parseArgs, until } from './fep-common.js';
+import { A1, BusTally, cleanupOnExit, FleetProcess, loadAverage, memory, MiB, ms, num, parseArgs, until } from './fep-common.js';
 import { header, percentile } from './harness.js';
 
 const args = parseArgs({ terminals: '10000', meters: '8', samples: '200', concurrency: '512', ramp: '2000', 'max-minutes': '15' });
@@ -43,20 +43,11 @@ const MAX_MS = num(args['max-minutes'], 'max-minutes', 1, 120) * 60_000;
 const root = mkdtempSync(path.join(tmpdir(), 'hes-control-bench-'));
 let fleet: FleetProcess | undefined;
 let he: HeadEnd | undefined;
-let cleaning = false;
-async function cleanup(): Promise<void> {
-  if (cleaning) return;
-  cleaning = true;
+const cleanup = cleanupOnExit(async () => {
   await fleet?.stop().catch(() => undefined);
   await he?.stop().catch(() => undefined);
   rmSync(root, { recursive: true, force: true });
-}
-const watchdog = setTimeout(() => {
-  console.log('watchdog: time limit reached, cleaning up');
-  void cleanup().finally(() => process.exit(2));
 }, MAX_MS);
-watchdog.unref();
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
 
 /** Resolves with the `control` event of request `id` reaching `state`. */
 function reached(bus: InProcessBus<HesEvents>, id: number, state: string, timeoutMs: number): Promise<number> {
@@ -168,5 +159,4 @@ try {
   process.exitCode = 1;
 } finally {
   await cleanup();
-  clearTimeout(watchdog);
 }

@@ -286,24 +286,31 @@ export interface Started {
 }
 
 /**
- * Tears down what `current()` holds once (fleet, then FEP, then broker), also on SIGINT/SIGTERM and when
- * the run exceeds `maxMs` (+ 2 min for clean-up): a bench never leaves processes behind.
+ * Runs `steps` once — when the bench calls the returned function, on SIGINT/SIGTERM, or when the run
+ * exceeds `maxMs` (then exit 2): a bench never leaves processes or files behind.
  */
-export function teardownOnExit(current: () => Started, maxMs: number): () => Promise<void> {
+export function cleanupOnExit(steps: () => Promise<void>, maxMs: number): () => Promise<void> {
   let cleaning = false;
   const cleanup = async (): Promise<void> => {
     if (cleaning) return;
     cleaning = true;
-    const started = current();
-    await started.fleet?.stop().catch(() => undefined);
-    await started.fep?.close().catch(() => undefined);
-    await started.broker?.stop().catch(() => undefined);
+    await steps();
   };
   const watchdog = setTimeout(() => {
     console.log('watchdog: time limit reached, cleaning up');
     void cleanup().finally(() => process.exit(2));
-  }, maxMs + 120_000);
+  }, maxMs);
   watchdog.unref();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
   return cleanup;
+}
+
+/** Tears down what `current()` holds (fleet, then FEP, then broker); the watchdog allows 2 min past `maxMs` for clean-up. */
+export function teardownOnExit(current: () => Started, maxMs: number): () => Promise<void> {
+  return cleanupOnExit(async () => {
+    const started = current();
+    await started.fleet?.stop().catch(() => undefined);
+    await started.fep?.close().catch(() => undefined);
+    await started.broker?.stop().catch(() => undefined);
+  }, maxMs + 120_000);
 }
