@@ -123,6 +123,8 @@ describe('MQTT sink against Mosquitto', () => {
     await until('two received', () => (got.length === 2 ? true : undefined));
     expect(got.map((g) => g.topic)).toEqual(['openhes/alarm/power-off/1101-00001', 'openhes/terminal/offline/1101-00001']);
     expect(got[0]!.m).toMatchObject({ id: 't-1', type: 'alarm.power-off', data: { i: 1 } });
+    // The broker's PUBACK may reach the publisher after the subscriber has the message.
+    await until('both acknowledged', () => (s.stats().delivered === 2 ? true : undefined));
     expect(s.stats()).toMatchObject({ delivered: 2, pending: 0, connected: true });
 
     await broker.stop();
