@@ -1,5 +1,5 @@
 /**
- * 有序用电 schemes through the admin API over a fleet of 200 simulated concentrators (real TCP, Tp
+ * 有序用电 schemes through the admin API over a fleet of 1 000 simulated concentrators (real TCP, Tp
  * checked): staged → approved by a second operator → run with bounded concurrency → final report per
  * terminal with injected failures (denials, powered-off terminals, offline ones) → restored. Keep-power
  * customers: their terminal is skipped and listed by a scheme; a single trip of one needs the admin role
@@ -15,14 +15,16 @@ import type { HesEvents } from '../../src/bus.js';
 import type { RequestDetail, RequestView } from '../../src/control/service.js';
 import { startControlEnv, startFleet, until, type ControlEnv } from '../helpers/control-env.js';
 
-const N = 200;
+const N = 1000;
+/** The fleet's substations (200 terminals each, simulators/fleet/archive-writer.ts). */
+const SUBSTATIONS = Array.from({ length: N / 200 }, (_, i) => `SS1101-${String(i + 1).padStart(3, '0')}`);
 const ALICE = { operator: 'alice' };
 const BOB = { operator: 'bob' };
 const ADMIN = { operator: 'root', role: 'admin' };
 const key = (i: number): string => `1101-${String(i + 1).padStart(5, '0')}`;
 const account = (i: number, pn: number): string => `1101${String(i + 1).padStart(5, '0')}${String(pn).padStart(4, '0')}`;
-const DENY = [10, 11, 12, 13, 14];
-const POWER_OFF = [20, 21, 22, 23, 24];
+const DENY = [10, 11, 12, 13, 614];
+const POWER_OFF = [20, 21, 22, 23, 824];
 const OFFLINE = [30, 31, 32, 33, 34];
 const PROTECTED = 40;
 
@@ -78,7 +80,7 @@ describe('a scheme over 200 terminals', () => {
     await Promise.all(OFFLINE.map((i) => fleet.sessions[i]!.stop()));
     await until('offline terminals seen offline', () => OFFLINE.every((i) => !env.he.fep.isOnline(key(i))) || undefined);
 
-    const c = await env.api<RequestView>('POST', '/v1/schemes', { name: 'peak-cut', action: 'trip', substations: ['SS1101-001'], reason: 'evening peak' }, ALICE);
+    const c = await env.api<RequestView>('POST', '/v1/schemes', { name: 'peak-cut', action: 'trip', substations: SUBSTATIONS, reason: 'evening peak' }, ALICE);
     expect(c.status).toBe(200);
     expect(c.body).toMatchObject({ scheme: 'peak-cut', state: 'staged', targets: N });
     expect(c.body.protected).toEqual([{ target: key(PROTECTED), customers: [{ account: account(PROTECTED, 1), reason: 'hospital' }] }]);
