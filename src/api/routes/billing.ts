@@ -83,64 +83,60 @@ export function billingRoutes(o: { billing: BillingService; config: ApiConfig })
     return { items: page.items.map(shape.json), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   }
 
-  const readings = (period: PeriodLabel, filename: string) => ({ csv: readingCsv(period), json: readingJson(period), filename });
-
   return async (app) => {
-    app.get<{ Querystring: FilterQuery & { date: string } }>(
+    /**
+     * A frozen-readings export keyed by one period parameter (`date` or `month`, parsed before anything is
+     * read, so a bad value is a 400 even when streaming): the three differ only in that and their source.
+     */
+    function readingExport<P>(
+      url: string,
+      period: PeriodLabel,
+      summary: string,
+      parse: (text: string) => P,
+      rows: (p: P, f: MeterFilter, after: number | undefined) => AsyncGenerator<ReadingRow>,
+    ): void {
+      app.get<{ Querystring: FilterQuery & Partial<Record<PeriodLabel, string>> }>(
+        url,
+        {
+          config: { roles: ROLES },
+          schema: {
+            summary,
+            tags: ['billing'],
+            querystring: { type: 'object', additionalProperties: false, required: [period], properties: { [period]: period === 'date' ? DATE : MONTH, ...FILTER_PROPS } },
+            response: { 200: { description: CSV_DOC(readingCsv(period).header), ...pageOf(readingSchema(period)) }, ...errors(400, 404, 503) },
+          },
+        },
+        async (req, reply) => {
+          const text = req.query[period]!;
+          const p = parse(text);
+          const f = filterOf(req.query);
+          b.checkFilter(f);
+          const filename = `${url.slice(url.lastIndexOf('/') + 1)}-${text}`;
+          return bulk<ReadingRow>(req, reply, req.query, (after) => rows(p, f, after), (r) => r.meter.id, { csv: readingCsv(period), json: readingJson(period), filename });
+        },
+      );
+    }
+
+    readingExport(
       '/billing/daily-readings',
-      {
-        config: { roles: ROLES },
-        schema: {
-          summary: 'daily frozen readings (日冻结, data time 00:00 of the date) of every selected meter',
-          tags: ['billing'],
-          querystring: { type: 'object', additionalProperties: false, required: ['date'], properties: { date: DATE, ...FILTER_PROPS } },
-          response: { 200: { description: CSV_DOC(readingCsv('date').header), ...pageOf(readingSchema('date')) }, ...errors(400, 404, 503) },
-        },
-      },
-      async (req, reply) => {
-        const day = dayOf(req.query.date, 'date');
-        const f = filterOf(req.query);
-        b.checkFilter(f);
-        return bulk<ReadingRow>(req, reply, req.query, (after) => b.daily(day, f, after), (r) => r.meter.id, readings('date', `daily-readings-${req.query.date}`));
-      },
+      'date',
+      'daily frozen readings (日冻结, data time 00:00 of the date) of every selected meter',
+      (t) => dayOf(t, 'date'),
+      (day, f, after) => b.daily(day, f, after),
     );
-
-    app.get<{ Querystring: FilterQuery & { month: string } }>(
+    readingExport(
       '/billing/monthly-readings',
-      {
-        config: { roles: ROLES },
-        schema: {
-          summary: 'monthly frozen readings (月冻结, data time 00:00 of the 1st) of every selected meter',
-          tags: ['billing'],
-          querystring: { type: 'object', additionalProperties: false, required: ['month'], properties: { month: MONTH, ...FILTER_PROPS } },
-          response: { 200: { description: CSV_DOC(readingCsv('month').header), ...pageOf(readingSchema('month')) }, ...errors(400, 404, 503) },
-        },
-      },
-      async (req, reply) => {
-        const month = monthOf(req.query.month, 'month');
-        const f = filterOf(req.query);
-        b.checkFilter(f);
-        return bulk<ReadingRow>(req, reply, req.query, (after) => b.monthly(month, f, after), (r) => r.meter.id, readings('month', `monthly-readings-${req.query.month}`));
-      },
+      'month',
+      'monthly frozen readings (月冻结, data time 00:00 of the 1st) of every selected meter',
+      (t) => monthOf(t, 'month'),
+      (month, f, after) => b.monthly(month, f, after),
     );
-
-    app.get<{ Querystring: FilterQuery & { date: string } }>(
+    readingExport(
       '/billing/reading-day',
-      {
-        config: { roles: ROLES },
-        schema: {
-          summary: 'meter-reading-day export (抄表日): every account whose reading day is the day of `date`, one row per account and meter, registers total + per tariff, reading time and quality',
-          tags: ['billing'],
-          querystring: { type: 'object', additionalProperties: false, required: ['date'], properties: { date: DATE, ...FILTER_PROPS } },
-          response: { 200: { description: CSV_DOC(readingCsv('date').header), ...pageOf(readingSchema('date')) }, ...errors(400, 404, 503) },
-        },
-      },
-      async (req, reply) => {
-        const day = dayOf(req.query.date, 'date');
-        const f = filterOf(req.query);
-        b.checkFilter(f);
-        return bulk<ReadingRow>(req, reply, req.query, (after) => b.readingDay(day, f, after), (r) => r.meter.id, readings('date', `reading-day-${req.query.date}`));
-      },
+      'date',
+      'meter-reading-day export (抄表日): every account whose reading day is the day of `date`, one row per account and meter, registers total + per tariff, reading time and quality',
+      (t) => dayOf(t, 'date'),
+      (day, f, after) => b.readingDay(day, f, after),
     );
 
     app.get<{ Querystring: FilterQuery & { from: string; to: string; register?: RegisterName; source?: 'day' | 'month' } }>(
