@@ -26,7 +26,7 @@ import { DEFAULT_SCHEDULER } from '../src/scheduler/config.js';
 import { LocalCalendar, formatDate } from '../src/scheduler/time.js';
 import { HeadEnd } from '../src/service/head-end.js';
 import { DEFAULT_STORE } from '../src/store/config.js';
-import { A1, cpuMs, FleetProcess, loadAverage, MiB, num, parseArgs, until } from './fep-common.js';
+import { A1, cleanupOnExit, cpuMs, FleetProcess, loadAverage, MiB, num, parseArgs, until } from './fep-common.js';
 
 export type StoreKind = 'embedded' | 'influx';
 
@@ -115,24 +115,17 @@ function resetPeakRss(): void {
 export async function runDailyRounds(o: DailyRoundOptions): Promise<void> {
   const root = mkdtempSync(path.join(tmpdir(), 'hes-daily-bench-'));
   const live: { fleet?: FleetProcess; he?: HeadEnd; influxd?: InfluxdHandle } = {};
-  const cleanup = async (): Promise<void> => {
+  const cleanup = cleanupOnExit(async () => {
     await bounded(live.fleet?.stop() ?? Promise.resolve(), 45_000);
     await bounded(live.he?.stop() ?? Promise.resolve(), 30_000);
     await bounded(live.influxd?.stop() ?? Promise.resolve(), 30_000);
     rmSync(root, { recursive: true, force: true });
-  };
-  const watchdog = setTimeout(() => {
-    console.log(`watchdog: ${o.maxS} s reached, stopping`);
-    void cleanup().finally(() => process.exit(2));
   }, o.maxS * 1000);
-  watchdog.unref();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
   try {
     const csv = path.join(root, 'archive');
     writeArchive(csv, { a1: A1, terminals: o.terminals, metersPerTerminal: o.meters, seed: 1 });
     for (const kind of o.stores) await runOne(o, kind, csv, path.join(root, kind), live);
   } finally {
-    clearTimeout(watchdog);
     await cleanup();
   }
 }
