@@ -180,6 +180,7 @@ async function runOne(o: DailyRoundOptions, kind: StoreKind, csv: string, dataDi
         await profiler.post('Profiler.enable');
         await profiler.post('Profiler.start');
       }
+      const spoolBacklog = (): number => he.status().store?.spool?.pendingReadings ?? 0;
       const t1 = performance.now();
       const runOf = (): ReturnType<typeof c.runs>[number] | undefined => c.runs().find((r) => r.task === 'daily' && (r.dates ?? []).includes(formatDate(today)));
       const done = c.startCampaign('daily', today).then(() => 'done' as const);
@@ -195,7 +196,7 @@ async function runOne(o: DailyRoundOptions, kind: StoreKind, csv: string, dataDi
           void live.influxd?.stop({ signal: 'SIGKILL', timeoutMs: 5000 }).catch(() => undefined);
           stop('memory');
         }
-        if (++tick % 10 === 0) console.log(`  … ${tick} s: ${runOf()?.readings ?? 0} readings${live.influxd ? `, influxd RSS ${gib.toFixed(1)} GiB` : ''}`);
+        if (++tick % 10 === 0) console.log(`  … ${tick} s: ${runOf()?.readings ?? 0} readings, spool backlog ${spoolBacklog()}${live.influxd ? `, influxd RSS ${gib.toFixed(1)} GiB` : ''}`);
       }, 1000);
       const end = await Promise.race([done, cut]);
       clearTimeout(roundTimer);
@@ -217,6 +218,13 @@ async function runOne(o: DailyRoundOptions, kind: StoreKind, csv: string, dataDi
       console.log(`daily round of ${formatDate(today)}${k === o.days - 1 && o.days > 1 ? ' (first: every series new)' : ''}, ${o.terminals} × ${o.meters} (${meters} meters), store ${kind}: ${wall.toFixed(1)} s wall${end === 'done' ? '' : ' (cut)'}`);
       console.log(`  readings written ${run.readings} (${Math.round(run.readings / wall)} /s), values ${run.readings * 5} (${Math.round((run.readings * 5) / wall)} /s; total + 4 tariffs per reading)`);
       console.log(`  requests ${run.requests.sent} (ok ${run.requests.ok}, failed ${run.requests.failed}), terminals complete ${run.terminals.complete}/${run.terminals.total}`);
+      // Acknowledged = in the spool; "stored" = forwarded into the backend (bounded wait).
+      if (end === 'done') {
+        const backlog = spoolBacklog();
+        const drained = await until(() => spoolBacklog() === 0, 600_000);
+        const all = (performance.now() - t1) / 1000;
+        console.log(`  all in the ${kind} store ${drained ? `after ${all.toFixed(1)} s` : `not within ${all.toFixed(0)} s (${spoolBacklog()} readings still in the spool)`} (spool backlog at the end of the round: ${backlog} readings)`);
+      }
       // The completeness query reads the whole day back from the store (after the round, not in its wall time;
       // bounded: on InfluxDB 1.x a 1 M-meter scan takes minutes).
       if (end === 'done') {

@@ -12,6 +12,7 @@ import { registerServe } from './serve.js';
 import { registerTerminal } from './terminal.js';
 import { registerCall } from './call.js';
 import { registerCollect } from './collect.js';
+import { registerStore } from './store.js';
 import { registerControl } from './control.js';
 import { registerScheme } from './scheme.js';
 import { registerPrepay } from './prepay.js';
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   registerTerminal(program, out);
   registerCall(program, out);
   registerCollect(program, out);
+  registerStore(program, out);
   registerControl(program, out);
   registerScheme(program, out);
   registerPrepay(program, out);

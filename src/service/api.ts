@@ -201,7 +201,12 @@ export interface HeadEndStatus {
   mqtt?: string;
   data?: string;
   /** The time-series store and, when one is in front, the write-ahead spool's backlog. */
-  store?: { name: string; spool?: { state: string; pendingBatches: number; pendingReadings: number; pendingBytes: number; oldestPendingAgeMs: number; lastError: string | null } };
+  store?: {
+    name: string;
+    spool?: { state: string; pendingBatches: number; pendingReadings: number; pendingBytes: number; oldestPendingAgeMs: number; lastError: string | null };
+    /** InfluxDB's coverage index: gaps of data times from `authoritativeFrom` (ISO; null = all) come from it. */
+    coverage?: { file: string; authoritativeFrom: string | null; reindexing: boolean };
+  };
 }
 
 export interface HeadEndApi {

@@ -42,6 +42,9 @@ import { CollectionService } from '../scheduler/service.js';
 import { ArchiveTargets } from '../scheduler/targets.js';
 import { openConfiguredStore } from '../store/open.js';
 import type { SpooledStore } from '../store/spool.js';
+import type { CoveredStore } from '../store/coverage/covered-store.js';
+import { storeRoutes } from '../admin/store-routes.js';
+import { ReindexJobs, coverageStatus } from './reindex-jobs.js';
 import type { ReadingStore } from '../store/store.js';
 import type {
   ArchiveSyncDifference,
@@ -96,6 +99,8 @@ export interface HeadEndOptions {
   ownsStore?: boolean;
   /** The write-ahead spool in front of `store`, when there is one (status in /v1/status and metrics). */
   spool?: SpooledStore;
+  /** The coverage index's store inside `store` (InfluxDB): reindex runs through /v1/store. */
+  covered?: CoveredStore;
   /** Start the northbound API (src/api; default false: `hes serve` passes config api.enabled) — needs the head-end database (`collectionDb` or `controlDb`). */
   api?: boolean;
   /** More northbound API areas under /api/v1 (load control, completeness). */
@@ -143,6 +148,7 @@ export class HeadEnd implements HeadEndApi {
   readonly store: ReadingStore | undefined;
   private readonly ownsStore: boolean;
   private readonly spool: SpooledStore | undefined;
+  private readonly reindexJobs: ReindexJobs | undefined;
   readonly bus: EventBus<HesEvents>;
   readonly clock: Clock;
   private readonly log: Logger;
@@ -208,6 +214,7 @@ export class HeadEnd implements HeadEndApi {
     }
     this.store = o.store;
     this.spool = o.spool;
+    this.reindexJobs = o.covered ? new ReindexJobs(o.covered, () => this.clock.now()) : undefined;
     this.ownsStore = o.ownsStore ?? false;
     this.apiDb = o.collectionDb ?? o.controlDb;
     this.withApi = (o.api ?? false) && this.apiDb !== undefined;
@@ -238,9 +245,9 @@ export class HeadEnd implements HeadEndApi {
     const archive = Archive.open(config.data.dir);
     try {
       const directory = new ArchiveDirectory(archive.db, { pw: config.fep.pw, msa: config.fep.msa });
-      const { store, spool } = await openConfiguredStore(config, { archiveDb: archive.db, ...(o.logger ? { logger: o.logger } : {}), ...(o.clock ? { clock: o.clock } : {}) });
+      const { store, spool, covered } = await openConfiguredStore(config, { archiveDb: archive.db, ...(o.logger ? { logger: o.logger } : {}), ...(o.clock ? { clock: o.clock } : {}) });
       try {
-        return new HeadEnd({ ...o, config, directory, catalog: archiveCatalog(archive), owned: archive, dataDir: config.data.dir, archive, controlDb: archive.db, store, ownsStore: true, collectionDb: archive.db, ...(spool ? { spool } : {}) });
+        return new HeadEnd({ ...o, config, directory, catalog: archiveCatalog(archive), owned: archive, dataDir: config.data.dir, archive, controlDb: archive.db, store, ownsStore: true, collectionDb: archive.db, ...(spool ? { spool } : {}), ...(covered ? { covered } : {}) });
       } catch (e) {
         await store.close().catch(() => undefined);
         throw e;
@@ -291,6 +298,7 @@ export class HeadEnd implements HeadEndApi {
       if (this.withAdmin) {
         const routes = this.control && this.prepay ? controlRoutes({ control: this.control, prepay: this.prepay }) : [];
         if (this.collection) routes.push(...collectRoutes(this.collection));
+        if (this.reindexJobs) routes.push(...storeRoutes(this.reindexJobs));
         routes.push(...commissionRoutesFor({ clock: this.clock, fep: this.fep, terminal: (k) => this.terminal(k), archive: this.archive, directory: this.directory, heartbeatS: this.config.fep.heartbeatS, utcOffsetMinutes: this.config.meter.utcOffsetMinutes, defaultPw: this.config.fep.pw, controlAvailable: this.control !== undefined, control: this.control, db: this.apiDb, logger: this.log.child({ component: 'commission' }) }));
         this.adminServer = await startAdminServer(this, { port: this.config.admin.port, logger: this.log.child({ component: 'admin' }), routes });
         addresses.admin = this.adminServer.url;
@@ -398,6 +406,7 @@ export class HeadEnd implements HeadEndApi {
       s.store = {
         name: this.store.name,
         ...(sp ? { spool: { state: sp.state, pendingBatches: sp.pendingBatches, pendingReadings: sp.pendingReadings, pendingBytes: sp.pendingBytes, oldestPendingAgeMs: sp.oldestPendingAgeMs, lastError: sp.lastError?.message ?? null } } : {}),
+        ...(this.reindexJobs ? { coverage: coverageStatus(this.reindexJobs.info()) } : {}),
       };
     }
     return s;

@@ -13,6 +13,12 @@ export interface StoreConfig {
    * is on disk first, survives a crash or a store outage, and is forwarded in order when the store is back.
    */
   spool: boolean;
+  /**
+   * With InfluxDB: answer gap and completeness questions from the head-end's coverage index
+   * `<data>/coverage.db` instead of querying the server (default on; at 1 M meters InfluxQL cannot answer
+   * them in time). The embedded store answers them from its own tables and ignores this.
+   */
+  coverageIndex: boolean;
   /** InfluxDB base URL, e.g. http://127.0.0.1:8086 (required with backend influxdb). */
   influxUrl: string;
   /** 1.x database; 2.x/3.x bucket. */
@@ -27,6 +33,7 @@ export interface StoreConfig {
 export const DEFAULT_STORE: StoreConfig = {
   backend: 'embedded',
   spool: true,
+  coverageIndex: true,
   influxUrl: '',
   influxDatabase: 'openhes',
   influxToken: '',
@@ -39,13 +46,16 @@ const text = (re: RegExp, hint: string): Check => (v, path, problems) => {
   if (typeof v !== 'string' || !re.test(v)) problems.push(`${path}: expected ${hint}, got ${JSON.stringify(v)}`);
 };
 
+const flag: Check = (v, path, problems) => {
+  if (typeof v !== 'boolean') problems.push(`${path}: expected true or false, got ${JSON.stringify(v)}`);
+};
+
 export const STORE_CHECKS: Record<keyof StoreConfig, Check> = {
   backend: (v, path, problems) => {
     if (v !== 'embedded' && v !== 'influxdb') problems.push(`${path}: expected one of embedded, influxdb, got ${JSON.stringify(v)}`);
   },
-  spool: (v, path, problems) => {
-    if (typeof v !== 'boolean') problems.push(`${path}: expected true or false, got ${JSON.stringify(v)}`);
-  },
+  spool: flag,
+  coverageIndex: flag,
   influxUrl: text(/^$|^https?:\/\/[^\s/]+(:\d{1,5})?(\/[^\s]*)?$/, "'' or an http(s):// URL"),
   influxDatabase: text(/^[A-Za-z0-9_\-.]{1,128}$/, 'a database/bucket name'),
   influxToken: text(/^[^\s]{0,512}$/, 'a token without spaces'),

@@ -83,3 +83,13 @@ export class SpoolLockedError extends Error {
     this.pid = pid;
   }
 }
+
+/** The coverage index file (coverage.db) is damaged or of a format this code does not read. */
+export class CoverageIndexError extends Error {
+  readonly file: string;
+  constructor(file: string, message: string) {
+    super(`coverage index ${file}: ${message} (delete the file and run \`hes store reindex\`)`);
+    this.name = 'CoverageIndexError';
+    this.file = file;
+  }
+}

@@ -12,7 +12,8 @@
  *    requests to it stall instead of failing, and the head-end must not stall with them.
  * 2. influxd is SIGKILLed, then the head-end too, with a backlog in the spool; the head-end is started
  *    again while influxd is still down — it must start (the spool takes the writes; the store is opened
- *    in the background: src/store/deferred.ts) and keep the terminals online; with the terminals gone,
+ *    in the background: src/store/deferred.ts), keep the terminals online and go on collecting (gaps
+ *    come from the coverage index less the spool, not from influxd); with the terminals gone,
  *    influxd comes back and the replayed spool alone brings every reading acknowledged before the kill;
  *    the terminals return and the day completes without asking for any of them again.
  */
@@ -239,7 +240,9 @@ describe('InfluxDB store down during collection (spool on)', () => {
       const l = await adminGet<TerminalList>(second.admin, '/v1/terminals?state=online');
       return l.total === TERMINALS ? l : undefined;
     }, 60_000);
-    expect(ackCount(ack2)).toBe(0); // nothing can be collected without the store's gaps
+    // influxd is down, yet collection goes on into the spool: gaps come from the coverage index
+    // (what influxd accepted) less what the spool holds — never from influxd.
+    await until('readings collected while influxd is down', () => (ackCount(ack2) > 0 ? true : undefined), 90_000);
 
     // The terminals leave; influxd returns: the replayed spool alone brings what was acknowledged.
     await back.stop();

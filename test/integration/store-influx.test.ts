@@ -5,6 +5,7 @@
  * Only the 1.x paths (/write, InfluxQL) can run here; 2.x/3.x detection is checked against a /ping stub.
  */
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -13,6 +14,8 @@ import { Archive } from '../../src/archive/archive.js';
 import { importArchive } from '../../src/archive/import.js';
 import { isPermanentStoreError } from '../../src/store/errors.js';
 import { SpooledStore } from '../../src/store/spool.js';
+import { CoverageIndex } from '../../src/store/coverage/coverage-index.js';
+import { CoveredStore } from '../../src/store/coverage/covered-store.js';
 import {
   ArchiveTagResolver,
   InfluxVersionError,
@@ -74,14 +77,18 @@ describeStoreContract('influxdb 1.x', async () => {
   };
 });
 
-// The spool in front (src/store/spool.ts): what `hes serve` runs, acknowledged data survives outages.
-describeStoreContract('spooled influxdb 1.x', async () => {
+// What `hes serve` runs (src/store/open.ts): the spool in front (acknowledged data survives outages), then
+// the coverage index (gaps never asked of influxd), then InfluxDB.
+describeStoreContract('spooled influxdb 1.x with the coverage index', async () => {
   const database = newDb();
   const dir = tmpDir('hes-influx-spool-');
-  const inner = await openInfluxStore(options(database));
+  const influx = await openInfluxStore(options(database));
+  const inner = await CoveredStore.open(influx, CoverageIndex.open(path.join(dir, 'coverage.db')));
+  // A new database holds nothing: the index answers every data time (2024 ones of the suite included).
+  expect(inner.index.authoritativeFrom).toBe(Number.MIN_SAFE_INTEGER);
   // Reads wait for earlier acknowledged writes to reach influxd: 20 000 readings take longer than the 2 s
   // default on a loaded machine (influxd 1.6 ingests ~10–20 k readings/s here).
-  const store = await SpooledStore.open(inner, { dir, readWaitMs: 60_000 });
+  const store = await SpooledStore.open(inner, { dir: path.join(dir, 'spool'), readWaitMs: 60_000 });
   return {
     store,
     cleanup: async () => {
@@ -123,6 +130,26 @@ describe('InfluxDB store: version detection', () => {
   });
 
   // Nothing but /ping answers here: a 2.x/3.x server cannot be run on this machine (README).
+  it('tells whether a database holds readings (a new coverage index over an empty one answers every day)', async () => {
+    const database = newDb();
+    const store = await openInfluxStore(options(database));
+    expect(await store.holdsReadings()).toBe(false);
+    await store.writeEvents([{ terminal: 1, erc: 14, time: cstDay(2024, 5, 1), important: true, record: {} }]);
+    expect(await store.holdsReadings()).toBe(false);
+    await store.writeReadings([reading(1, 'day', 'ea_imp', cstDay(2024, 5, 1), [1.5])]);
+    expect(await store.holdsReadings()).toBe(true);
+    const now = cstDay(2024, 6, 1);
+    const covered = await CoveredStore.open(store, CoverageIndex.open(':memory:'), { now: () => now });
+    expect(covered.index.authoritativeFrom).toBe(now + 3_600_000);
+    // Before the index's start the store answers; reindex then brings May into the index.
+    const q = { kind: 'day' as const, quantity: 'ea_imp' as const, meters: [1, 2], times: [cstDay(2024, 5, 1)] };
+    expect(await covered.missing(q)).toEqual([{ meter: 2, time: cstDay(2024, 5, 1) }]);
+    expect(await covered.reindex(cstDay(2024, 5, 1), now + 3_600_000)).toEqual({ readings: 1, authoritativeFrom: cstDay(2024, 5, 1) });
+    expect(covered.index.has('day', 'ea_imp', 1, cstDay(2024, 5, 1))).toBe(true);
+    await covered.close();
+    await influxql(`DROP DATABASE "${database}"`);
+  });
+
   it('chooses the v2 write API for 2.x/3.x and asks for what it needs; refuses an unknown version', async () => {
     let header: string | undefined = 'v2.7.4';
     const stub = http.createServer((req, res) => {

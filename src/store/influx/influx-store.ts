@@ -19,7 +19,7 @@
 import { realClock, type Clock } from '../../clock.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import { StoreClosedError, StoreInputError } from '../errors.js';
-import { QUANTITIES } from '../quantities.js';
+import { QUANTITIES, SERIES_KINDS, type SeriesKind } from '../quantities.js';
 import type { EventQuery, Gap, GapQuery, Reading, ReadingQuery, ReadingStore, StoreHealth, StoredEvent } from '../store.js';
 import { validateEventQuery, validateEvents, validateGapQuery, validateReadingQuery, validateReadings } from '../validate.js';
 import { InfluxVersionError, InfluxWriteError, type WriteWhere } from './errors.js';
@@ -361,6 +361,23 @@ export class InfluxStore implements ReadingStore {
     const gaps: Gap[] = [];
     for (let m = 0; m < meters.length; m++) for (let t = 0; t < times.length; t++) if (!present[m * times.length + t]) gaps.push({ meter: meters[m]!, time: times[t]! });
     return gaps;
+  }
+
+  /**
+   * Whether the database holds any reading measurement (`SHOW MEASUREMENTS`); undefined when the
+   * server cannot tell. A new coverage index over an empty database is complete from the start.
+   */
+  async holdsReadings(): Promise<boolean | undefined> {
+    this.checkOpen();
+    try {
+      for await (const row of this.stream('SHOW MEASUREMENTS')) {
+        if (SERIES_KINDS.includes(String(row.get('name')) as SeriesKind)) return true;
+      }
+      return false;
+    } catch (err) {
+      this.log.warn({ event: 'influx-show-measurements-failed', err: err instanceof Error ? err.message : String(err) }, 'SHOW MEASUREMENTS failed: cannot tell whether the database holds readings');
+      return undefined;
+    }
   }
 
   async health(): Promise<StoreHealth> {
