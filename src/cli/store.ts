@@ -18,7 +18,10 @@ const iso = (t: number | null): string => (t === null ? 'every data time' : new 
 
 export function renderReindex(j: ReindexJob): string[] {
   const out = [`reindex ${j.id} ${iso(j.from)} .. ${iso(j.to)}: ${j.state}, ${j.readings} readings indexed`];
-  if (j.authoritativeFrom !== null) out.push(`  the index answers data times from ${iso(j.authoritativeFrom === Number.MIN_SAFE_INTEGER ? null : j.authoritativeFrom)}`);
+  if (j.authoritativeFrom !== null) {
+    out.push(`  the index answers data times from ${iso(j.authoritativeFrom === Number.MIN_SAFE_INTEGER ? null : j.authoritativeFrom)}`);
+    if (j.authoritativeFrom > j.to) out.push(`  note: the range ends before that: its days are indexed, but their gaps are still asked of the store until a reindex reaches ${iso(j.authoritativeFrom)}`);
+  }
   if (j.error) out.push(`  error: ${j.error}`);
   return out;
 }
