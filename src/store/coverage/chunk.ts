@@ -7,6 +7,7 @@
  * On disk a chunk is one BLOB: exactly 512 bytes = bitmap (bit i of byte i >> 3 = offset i, LSB
  * first), fewer = the list as little-endian u16 offsets, ascending.
  */
+import { searchSorted } from '../sorted.js';
 
 export const CHUNK_SHIFT = 12;
 export const CHUNK_METERS = 1 << CHUNK_SHIFT;
@@ -75,7 +76,7 @@ export class CoverageChunk {
 
   has(offset: number): boolean {
     if (this.bits) return (this.bits[offset >> 3]! & (1 << (offset & 7))) !== 0;
-    return search(this.list!, offset) >= 0;
+    return searchSorted(this.list!, offset) >= 0;
   }
 
   /** Adds or removes `offset`; true when that changed the set. */
@@ -88,7 +89,7 @@ export class CoverageChunk {
       return true;
     }
     const list = this.list!;
-    const at = search(list, offset);
+    const at = searchSorted(list, offset);
     if ((at >= 0) === present) return false;
     if (!present) {
       list.splice(at, 1);
@@ -103,18 +104,4 @@ export class CoverageChunk {
     }
     return true;
   }
-}
-
-/** Index of `x` in the ascending list, or −(insertion point) − 1. */
-function search(list: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = list.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = list[mid]!;
-    if (v === x) return mid;
-    if (v < x) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -lo - 1;
 }

@@ -19,6 +19,7 @@
 import { realClock, type Clock } from '../../clock.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import { StoreClosedError, StoreInputError } from '../errors.js';
+import { searchSorted } from '../sorted.js';
 import { QUANTITIES, SERIES_KINDS, type SeriesKind } from '../quantities.js';
 import type { EventQuery, Gap, GapQuery, Reading, ReadingQuery, ReadingStore, StoreHealth, StoredEvent } from '../store.js';
 import { validateEventQuery, validateEvents, validateGapQuery, validateReadingQuery, validateReadings } from '../validate.js';
@@ -90,19 +91,6 @@ function lastOfEachKey<T>(batch: readonly T[], key: (x: T) => string): number[] 
   return [...last.values()].sort((a, b) => a - b);
 }
 
-/** Index of `x` in the sorted array, or -1. */
-function indexOf(sorted: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = sorted[mid]!;
-    if (v === x) return mid;
-    if (v < x) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
-}
 
 /** Opens the store: detects the server's version, creates the 1.x database, picks the write API. */
 export async function openInfluxStore(o: InfluxStoreOptions): Promise<InfluxStore> {
@@ -354,7 +342,7 @@ export class InfluxStore implements ReadingStore {
     for (const statement of statements) {
       for await (const row of this.stream(statement)) {
         const t = timeIndex.get(Number(row.get('time')));
-        const m = t === undefined ? -1 : indexOf(meters, Number(row.get('mid')));
+        const m = t === undefined ? -1 : searchSorted(meters, Number(row.get('mid')));
         if (m >= 0) present[m * times.length + t!] = 1;
       }
     }
