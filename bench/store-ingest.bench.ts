@@ -16,9 +16,10 @@
  *
  * Run: npx tsx bench/store-ingest.bench.ts [meters=200000] [days=3] [yearMeters=2000]
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CoverageIndex } from '../src/store/coverage/coverage-index.js';
 import { EmbeddedStore } from '../src/store/embedded/embedded-store.js';
 import { SpooledStore } from '../src/store/spool.js';
 import type { Reading, ReadingStore } from '../src/store/store.js';
@@ -207,9 +208,33 @@ try {
     console.log(`read one meter's year of days: ${(n / reps).toFixed(0)} readings, ${each.toFixed(2)} ms each (${fmt(((n / reps) * 1000) / each)} readings/s)`);
   }
   await y.close();
+
+  // 6. The coverage index (what the head-end keeps in front of InfluxDB so gaps never query it): marking
+  //    the same daily batches, then missing() per terminal and over every meter, on a file.
+  {
+    const index = CoverageIndex.open(path.join(dir, 'coverage.db'));
+    index.setAuthoritativeFrom(Number.MIN_SAFE_INTEGER);
+    const t = performance.now();
+    let n = 0;
+    for (let d = 0; d < DAYS; d++) for (const b of dayBatches(d, METERS)) n += index.mark(b) >= 0 ? b.length : 0;
+    const ms = performance.now() - t;
+    console.log(`coverage index mark: ${n} readings in ${(ms / 1000).toFixed(2)} s: ${fmt((n / ms) * 1000)} readings/s; file and WAL ${(['coverage.db', 'coverage.db-wal'].reduce((b, f) => b + (existsSync(path.join(dir, f)) ? statSync(path.join(dir, f)).size : 0), 0) / MB).toFixed(2)} MB for ${DAYS} days × ${METERS} meters`);
+    const terminals = METERS / PER_TERMINAL;
+    const t2 = performance.now();
+    let gaps = 0;
+    for (let k = 0; k < terminals; k++) {
+      gaps += index.missing({ kind: 'day', quantity: 'ea_imp', meters: Array.from({ length: PER_TERMINAL }, (_, i) => k * PER_TERMINAL + i + 1), times: [DAY0 + DAY] }).length;
+    }
+    const ms2 = performance.now() - t2;
+    console.log(`coverage index missing(): ${terminals} terminals × ${PER_TERMINAL} meters × 1 day, ${gaps} gaps, ${ms2.toFixed(0)} ms (${((ms2 * 1000) / terminals).toFixed(0)} µs a terminal)`);
+    const t3 = performance.now();
+    const all = index.missing({ kind: 'day', quantity: 'ea_imp', meters: Array.from({ length: METERS }, (_, i) => i + 1), times: [DAY0 + DAY] });
+    console.log(`coverage index missing(): ${METERS} meters × 1 day in one question, ${all.length} gaps, ${(performance.now() - t3).toFixed(0)} ms`);
+    index.close();
+  }
   console.log(`RSS ${(process.memoryUsage().rss / MB).toFixed(0)} MB; load ${load()}`);
 
-  // 6. The same daily workload and curves into InfluxDB 1.6 on loopback (bench/store-ingest-influx.ts);
+  // 7. The same daily workload and curves into InfluxDB 1.6 on loopback (bench/store-ingest-influx.ts);
   //    STORE_BENCH_INFLUX=0 skips it.
   if (process.env.STORE_BENCH_INFLUX !== '0') await influxIngestBench({ meters: METERS, days: DAYS, day0: DAY0, dayBatches, curveMeters: CURVE_METERS });
 } finally {
