@@ -188,10 +188,47 @@ export function decodeUnits(f: Gw376Frame, revision: Revision = f.revision): Mes
 
 /** The data units (from offset p + 14 to `end`) of the frame whose 68H is at `p`. */
 function unitsAt(buf: Buffer, p: number, userLength: number, end: number, afn: number, dir: Direction, revision: Revision): MessageUnit[] {
-  const r = new BinaryReader(buf, p + HEADER_USER_BYTES + 6, end);
-  const ctx: MutableContext = { afn, fn: 0, pn: 0, dir, revision };
-  let units: MessageUnit[] | undefined;
-  let block = 0;
+  const at = p + HEADER_USER_BYTES + 6;
+  // Fast path, the usual frame: a first DA/DT of one point and one Fn with data (the general loop
+  // below takes over after it when more follows; it gives the same units).
+  if (end - at >= 4) {
+    const da = buf[at]! | (buf[at + 1]! << 8);
+    const pns = (PNS[da] ??= pnsOfDa(da));
+    const plan = dtPlan(afn, dir, buf[at + 2]! | (buf[at + 3]! << 8));
+    const layout = plan.layouts[0];
+    if (pns.length === 1 && plan.fns.length === 1 && layout !== undefined) {
+      const pn = pns[0]!;
+      const fn = plan.fns[0]!;
+      const r = new BinaryReader(buf, at + 4, end);
+      const ctx: MutableContext = { afn, fn, pn, dir, revision };
+      let data: unknown;
+      try {
+        data = layout.decode(r, ctx);
+      } catch (e) {
+        throw unitError(toHex(buf, p, p + userLength + FRAME_OVERHEAD), { ...ctx }, e);
+      }
+      const u: KnownUnit = { pn, fn, data, block: 0 };
+      if (r.pos === end) return [u];
+      if (r.pos > end) throw overrun(buf, p, userLength, end, r.pos, ctx);
+      return unitsFrom(r, ctx, [u], 1, buf, p, userLength, end, afn, dir);
+    }
+  }
+  return unitsFrom(new BinaryReader(buf, at, end), { afn, fn: 0, pn: 0, dir, revision }, undefined, 0, buf, p, userLength, end, afn, dir);
+}
+
+/** The data units from the reader's position on (after `units` of blocks 0 … block - 1). */
+function unitsFrom(
+  r: BinaryReader,
+  ctx: MutableContext,
+  units: MessageUnit[] | undefined,
+  block: number,
+  buf: Buffer,
+  p: number,
+  userLength: number,
+  end: number,
+  afn: number,
+  dir: Direction,
+): MessageUnit[] {
   while (r.pos < end) {
     const idAt = r.pos;
     if (end - idAt < 4) {
@@ -230,16 +267,19 @@ function unitsAt(buf: Buffer, p: number, userLength: number, end: number, afn: n
         } catch (e) {
           throw unitError(toHex(buf, p, p + userLength + FRAME_OVERHEAD), { ...ctx }, e);
         }
-        if (r.pos > end) {
-          const overrun = `data within the data area (overran it by ${r.pos - end} byte(s))`;
-          throw new DataError(unitName(ctx), overrun, buf.subarray(p, p + userLength + FRAME_OVERHEAD));
-        }
+        if (r.pos > end) throw overrun(buf, p, userLength, end, r.pos, ctx);
         units = add(units, { pn, fn, data, block });
       }
     }
     block++;
   }
   return units ?? [];
+}
+
+/** The error for a unit that read past the data area. */
+function overrun(buf: Buffer, p: number, userLength: number, end: number, pos: number, ctx: UnitContext): DataError {
+  const expected = `data within the data area (overran it by ${pos - end} byte(s))`;
+  return new DataError(unitName(ctx), expected, buf.subarray(p, p + userLength + FRAME_OVERHEAD));
 }
 
 function layoutOf(e: FnEntry, dir: Direction): UnitLayout<unknown> | undefined {

@@ -116,6 +116,29 @@ describe('message: decoded values of own AFNs', () => {
     const b = encodeMessage({ dir: 'down', prm: true, func: 1, a1: '0171', a2: 1, msa: 1, afn: 0x01, seq: 0, pw: Buffer.alloc(16), units: [{ pn: 0, fn: 1 }, { pn: 0, fn: 2 }] });
     expect(decodeFrame(b).data.toString('hex')).toBe('00000300');
   });
+  it('a first one-point one-Fn unit followed by more DA/DTs: every unit, in order, with its block', () => {
+    const time = { year: 2024, month: 5, day: 6, hour: 7, minute: 8 };
+    const f25 = (p: number) => ({
+      time, p, pa: 0.4, pb: 0.4, pc: 0.4345, q: 0.1, qa: 0.03, qb: 0.03, qc: 0.04, pf: 99.9, pfa: 99.5, pfb: 99, pfc: 98,
+      ua: 220.1, ub: 219.9, uc: 221.3, ia: 1.5, ib: 1.6, ic: 1.7, i0: 0.01, s: 1.3, sa: 0.5, sb: 0.4, sc: 0.4,
+    });
+    const h = { dir: 'up' as const, prm: false, func: 8, a1: '0171', a2: 1, afn: 0x0c, seq: 1 };
+    const one = (pn: number) => decodeFrame(encodeMessage({ ...h, units: [{ pn, fn: 25, data: f25(pn) }] })).data;
+    const two = encodeFrame(h, Buffer.concat([one(1), one(2)]));
+    const m = decodeMessage(two);
+    expect(m.units).toEqual([
+      { pn: 1, fn: 25, data: f25(1), block: 0 },
+      { pn: 2, fn: 25, data: f25(2), block: 1 },
+    ]);
+    expect(decodeMessage(decodeFrame(two))).toEqual(m);
+    expect(encodeMessage(m).equals(two)).toBe(true);
+    // An unknown Fn after it: the rest is raw, block 1.
+    const rest = Buffer.from('0101011E01020304', 'hex'); // p1 F241: not registered in AFN0C
+    const m2 = decodeMessage(encodeFrame(h, Buffer.concat([one(1), rest])));
+    expect(m2.units[0]).toEqual({ pn: 1, fn: 25, data: f25(1), block: 0 });
+    expect(m2.units[1]).toMatchObject({ raw: true, reason: 'unknown-fn', block: 1 });
+    expect((m2.units[1] as RawUnit).bytes.equals(rest)).toBe(true);
+  });
   it('truncated bytes raise a FrameError, not a crash', () => {
     expect(() => decodeMessage(bytesOf(vectors[27]!).subarray(0, 40))).toThrow(FrameError);
   });
