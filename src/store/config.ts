@@ -19,6 +19,13 @@ export interface StoreConfig {
    * them in time). The embedded store answers them from its own tables and ignores this.
    */
   coverageIndex: boolean;
+  /**
+   * Days of daily, reading-day and monthly points the coverage index keeps (default 800); older data times
+   * are asked of InfluxDB again (slow but exact).
+   */
+  coverageDays: number;
+  /** Days of curve points the coverage index keeps (default 100: the 补采 window and recent statistics). */
+  coverageCurveDays: number;
   /** InfluxDB base URL, e.g. http://127.0.0.1:8086 (required with backend influxdb). */
   influxUrl: string;
   /** 1.x database; 2.x/3.x bucket. */
@@ -34,6 +41,8 @@ export const DEFAULT_STORE: StoreConfig = {
   backend: 'embedded',
   spool: true,
   coverageIndex: true,
+  coverageDays: 800,
+  coverageCurveDays: 100,
   influxUrl: '',
   influxDatabase: 'openhes',
   influxToken: '',
@@ -50,12 +59,18 @@ const flag: Check = (v, path, problems) => {
   if (typeof v !== 'boolean') problems.push(`${path}: expected true or false, got ${JSON.stringify(v)}`);
 };
 
+const days: Check = (v, path, problems) => {
+  if (!Number.isInteger(v) || (v as number) < 2 || (v as number) > 36_600) problems.push(`${path}: expected a whole number of days 2 … 36600, got ${JSON.stringify(v)}`);
+};
+
 export const STORE_CHECKS: Record<keyof StoreConfig, Check> = {
   backend: (v, path, problems) => {
     if (v !== 'embedded' && v !== 'influxdb') problems.push(`${path}: expected one of embedded, influxdb, got ${JSON.stringify(v)}`);
   },
   spool: flag,
   coverageIndex: flag,
+  coverageDays: days,
+  coverageCurveDays: days,
   influxUrl: text(/^$|^https?:\/\/[^\s/]+(:\d{1,5})?(\/[^\s]*)?$/, "'' or an http(s):// URL"),
   influxDatabase: text(/^[A-Za-z0-9_\-.]{1,128}$/, 'a database/bucket name'),
   influxToken: text(/^[^\s]{0,512}$/, 'a token without spaces'),

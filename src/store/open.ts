@@ -17,6 +17,7 @@ import { SpooledStore } from './spool.js';
 import { COVERAGE_FILE, CoverageIndex } from './coverage/coverage-index.js';
 import { CoveredStore } from './coverage/covered-store.js';
 import type { ReadingStore } from './store.js';
+import type { StoreConfig } from './config.js';
 
 export interface OpenedStore {
   store: ReadingStore;
@@ -27,11 +28,12 @@ export interface OpenedStore {
 }
 
 /** The InfluxDB store behind the head-end's coverage index (covered-store.ts). */
-async function coverInflux(influx: ReadingStore, dataDir: string, log: Logger, clock?: Clock): Promise<CoveredStore> {
+async function coverInflux(influx: ReadingStore, c: StoreConfig, dataDir: string, log: Logger, clock?: Clock): Promise<CoveredStore> {
   try {
     const index = CoverageIndex.open(path.join(dataDir, COVERAGE_FILE));
     try {
-      return await CoveredStore.open(influx, index, { logger: log, ...(clock ? { now: () => clock.now() } : {}) });
+      const retention = { days: c.coverageDays, curveDays: c.coverageCurveDays };
+      return await CoveredStore.open(influx, index, { logger: log, retention, ...(clock ? { now: () => clock.now() } : {}) });
     } catch (e) {
       index.close();
       throw e;
@@ -66,7 +68,7 @@ export async function openConfiguredStore(config: HesConfig, o: { archiveDb: Db;
     // (deferred.ts). Without it, readings would have nowhere to go: wait for the server (open's own
     // retries, 2 min), then fail the start.
     backend = c.spool ? await openOrDefer('influxdb', () => open({ maxAttempts: 1 }), { logger: log, ...(o.clock ? { clock: o.clock } : {}) }) : await open();
-    if (c.coverageIndex) backend = covered = await coverInflux(backend, config.data.dir, log, o.clock);
+    if (c.coverageIndex) backend = covered = await coverInflux(backend, c, config.data.dir, log, o.clock);
   } else {
     backend = EmbeddedStore.open(config.data.dir, { logger: log });
   }

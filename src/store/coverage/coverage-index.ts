@@ -56,6 +56,8 @@ export class CoverageIndex {
   private readonly cache = new Map<string, KeyEntry>();
   private cachedBytes = 0;
   private from: number;
+  /** Retention boundary per kind code (meta `kept_from_<k>`): earlier data times were pruned. */
+  private readonly kept = new Map<number, number>();
   private readonly stmt: {
     load: Database.Statement<[number, number, number]>;
     upsert: Database.Statement<[number, number, number, number, Buffer]>;
@@ -109,11 +111,49 @@ export class CoverageIndex {
     // A new index answers nothing until the caller says from when it is complete.
     this.from = meta.get('authoritative_from') ?? Number.MAX_SAFE_INTEGER;
     if (this.created) this.stmt.setMeta.run('authoritative_from', this.from);
+    for (const [key, value] of meta) {
+      const m = /^kept_from_(\d+)$/.exec(key);
+      if (m) this.kept.set(Number(m[1]), value);
+    }
   }
 
   /** Data times from this one on are answered here; earlier ones by the store (see the header). */
   get authoritativeFrom(): number {
     return this.from;
+  }
+
+  /** The first data time of `kind` this index still holds (retention: `prune`). */
+  keptFrom(kind: SeriesKind): number {
+    return this.kept.get(KIND_CODES[kind] ?? 0) ?? Number.MIN_SAFE_INTEGER;
+  }
+
+  /** The first data time of `kind` answered here: the later of the index's start and what pruning kept. */
+  answersFrom(kind: SeriesKind): number {
+    return Math.max(this.from, this.keptFrom(kind));
+  }
+
+  /**
+   * Retention: forgets the points of `kind` with data times before `before`; from then on the store answers
+   * for them (as for times before the index's start). Never moves the boundary back. Returns rows deleted.
+   */
+  prune(kind: SeriesKind, before: number): number {
+    const k = KIND_CODES[kind];
+    if (k === undefined) throw new RangeError(`${kind} points are not indexed`);
+    if (before <= this.keptFrom(kind)) return 0;
+    const deleted = this.db.transaction(() => {
+      const n = this.db.prepare('DELETE FROM coverage WHERE k = ? AND t < ?').run(k, before).changes;
+      this.stmt.setMeta.run(`kept_from_${k}`, before);
+      return n;
+    })();
+    this.kept.set(k, before);
+    for (const [key, e] of this.cache) {
+      const [kk, , tt] = key.split(':').map(Number);
+      if (kk === k && tt! < before) {
+        this.cache.delete(key);
+        this.cachedBytes -= e.bytes;
+      }
+    }
+    return deleted;
   }
 
   setAuthoritativeFrom(t: number): void {

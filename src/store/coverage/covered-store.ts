@@ -21,11 +21,23 @@ export interface KnowsIfEmpty {
 
 const knowsIfEmpty = (s: ReadingStore): s is ReadingStore & KnowsIfEmpty => typeof (s as Partial<KnowsIfEmpty>).holdsReadings === 'function';
 
+export interface CoverageRetention {
+  /** Days of day, billing-day and month points kept in the index (older ones: the store answers). */
+  days: number;
+  /** Days of curve points kept. */
+  curveDays: number;
+}
+
 export interface CoveredStoreOptions {
   logger?: Logger;
-  /** Now, UTC ms (the clock's), for the start of a new index over a store that holds data. */
+  /** Now, UTC ms (the clock's): the start of a new index over a store that holds data; retention. */
   now?: () => number;
+  /** Forget older points (checked at most hourly, on write); default: keep everything. */
+  retention?: CoverageRetention;
 }
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 /**
  * Margin after "now" from which a new index over a non-empty store answers: a point with a data time
@@ -33,6 +45,8 @@ export interface CoveredStoreOptions {
  * this ahead (the clock patrol corrects 5 s).
  */
 const NEW_INDEX_MARGIN_MS = 3_600_000;
+
+const INDEXED_KINDS = ['day', 'billingDay', 'month', 'curve'] as const;
 
 export interface ReindexProgress {
   kind: SeriesKind;
@@ -65,6 +79,9 @@ function mergeGaps(a: readonly Gap[], b: readonly Gap[]): Gap[] {
 export class CoveredStore implements ReadingStore {
   readonly name: string;
   private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly retention: CoverageRetention | undefined;
+  private nextPruneAt = 0;
   private closed = false;
 
   constructor(
@@ -74,6 +91,8 @@ export class CoveredStore implements ReadingStore {
   ) {
     this.name = inner.name;
     this.log = (o.logger ?? silentLogger).child({ component: 'coverage' });
+    this.now = o.now ?? Date.now;
+    this.retention = o.retention;
   }
 
   /**
@@ -85,7 +104,7 @@ export class CoveredStore implements ReadingStore {
     const store = new CoveredStore(inner, index, o);
     if (index.created) {
       const holds = knowsIfEmpty(inner) ? await inner.holdsReadings() : undefined;
-      const from = holds === false ? Number.MIN_SAFE_INTEGER : (o.now ?? Date.now)() + NEW_INDEX_MARGIN_MS;
+      const from = holds === false ? Number.MIN_SAFE_INTEGER : store.now() + NEW_INDEX_MARGIN_MS;
       index.setAuthoritativeFrom(from);
       store.log.info(
         { event: 'coverage-index-created', file: index.file, authoritativeFrom: from },
@@ -105,6 +124,34 @@ export class CoveredStore implements ReadingStore {
     this.checkOpen();
     await this.inner.writeReadings(batch);
     this.markAccepted(batch);
+    this.pruneIfDue();
+  }
+
+  /** Applies the retention at most once an hour (a day's boundary moves slowly; a delete is one statement). */
+  private pruneIfDue(): void {
+    const now = this.now();
+    if (!this.retention || now < this.nextPruneAt) return;
+    this.nextPruneAt = now + HOUR_MS;
+    try {
+      this.prune(now);
+    } catch (err) {
+      this.log.error({ event: 'coverage-prune-failed', file: this.index.file, err: err instanceof Error ? err.message : String(err) }, 'the coverage index could not apply its retention; it retries in an hour');
+    }
+  }
+
+  /** Forgets points older than the retention as of `now` (whole days); returns the rows deleted. */
+  prune(now: number): number {
+    const r = this.retention;
+    if (!r) return 0;
+    let deleted = 0;
+    for (const kind of INDEXED_KINDS) {
+      const days = kind === 'curve' ? r.curveDays : r.days;
+      const before = Math.floor((now - days * DAY_MS) / DAY_MS) * DAY_MS;
+      const n = this.index.prune(kind, before);
+      if (n > 0) this.log.info({ event: 'coverage-pruned', kind, before: new Date(before).toISOString(), rows: n }, `coverage index: ${kind} points before ${new Date(before).toISOString()} forgotten (${n} rows); the store answers for them`);
+      deleted += n;
+    }
+    return deleted;
   }
 
   /** Marks what the store accepted; a failing index only costs re-collection, never the write. */
@@ -136,7 +183,7 @@ export class CoveredStore implements ReadingStore {
     this.checkOpen();
     validateGapQuery(q);
     if (!CoverageIndex.indexes(q.kind)) return this.inner.missing(q);
-    const from = this.index.authoritativeFrom;
+    const from = this.index.answersFrom(q.kind);
     const older = q.times.filter((t) => t < from);
     const indexed = older.length === 0 ? q.times : q.times.filter((t) => t >= from);
     const fromIndex = indexed.length > 0 ? this.index.missing({ ...q, times: indexed }) : [];
@@ -152,8 +199,10 @@ export class CoveredStore implements ReadingStore {
   async reindex(from: number, to: number, onProgress?: (p: ReindexProgress) => void): Promise<{ readings: number; authoritativeFrom: number }> {
     this.checkOpen();
     let total = 0;
-    for (const kind of ['day', 'billingDay', 'month', 'curve'] as const) {
-      const q: ReadingQuery = { kind, from, to };
+    for (const kind of INDEXED_KINDS) {
+      // Nothing to index before the retention boundary: the store answers there anyway.
+      const q: ReadingQuery = { kind, from: Math.max(from, this.index.keptFrom(kind)), to };
+      if (q.from >= to) continue;
       validateReadingQuery(q);
       let batch: Reading[] = [];
       let n = 0;

@@ -169,6 +169,48 @@ describe('covered store', () => {
     await store.close();
   });
 
+  it('retention: points older than the kept days are forgotten and asked of the store again; the boundary survives a restart', async () => {
+    const file = path.join(tmpDir('hes-coverage-'), 'coverage.db');
+    const inner = new CountingStore();
+    let now = D1 + 12 * 3_600_000;
+    const open = (index: CoverageIndex) => new CoveredStore(inner, index, { now: () => now, retention: { days: 30, curveDays: 11 } });
+    let store = open(completeIndex(file));
+    const old = D1 - 25 * DAY;
+    const oldPoint = D1 - 2 * DAY + 15 * 60_000;
+    const point = D1 + 15 * 60_000;
+    const curve = (t: number) => reading(5, 'curve', 'p', t, [2, null, null, null]);
+    // Everything is within the retention at the first write.
+    await store.writeReadings([energy(1, old), energy(1, D1), curve(oldPoint), curve(point)]);
+    expect(store.index.has('day', 'ea_imp', 1, old)).toBe(true);
+    expect(store.index.has('curve', 'p', 5, oldPoint)).toBe(true);
+    // Ten days later the 35-day-old day point and the 12-day-old curve point are past it.
+    now += 10 * DAY;
+    await store.writeReadings([energy(2, D1)]);
+    const keptDay = store.index.keptFrom('day');
+    expect(keptDay).toBeGreaterThan(old);
+    expect(keptDay).toBeLessThan(D1);
+    expect(store.index.keptFrom('month')).toBe(keptDay);
+    expect(store.index.keptFrom('curve')).toBeGreaterThan(oldPoint);
+    expect(store.index.keptFrom('curve')).toBeLessThanOrEqual(point);
+    inner.gapQueries = [];
+    // Same answers as before; the forgotten times now come from the store.
+    expect(await store.missing({ kind: 'day', quantity: 'ea_imp', meters: [1, 2], times: [old, D1] })).toEqual([{ meter: 2, time: old }]);
+    expect(await store.missing({ kind: 'curve', quantity: 'p', meters: [5], times: [oldPoint, point] })).toEqual([]);
+    expect(inner.gapQueries.map((g) => g.times)).toEqual([[old], [oldPoint]]);
+    await store.close();
+    // The boundary is on disk and the forgotten rows are gone from the file.
+    store = open(CoverageIndex.open(file));
+    expect(store.index.keptFrom('day')).toBe(keptDay);
+    const db = new Database(file);
+    expect((db.prepare('SELECT count(*) AS n FROM coverage WHERE k = 1 AND t < ?').get(keptDay) as { n: number }).n).toBe(0);
+    expect((db.prepare('SELECT count(*) AS n FROM coverage').get() as { n: number }).n).toBe(2);
+    db.close();
+    // Reindexing before the boundary scans nothing there (the store answers for it anyway): D1's 2 day
+    // readings and the kept curve point.
+    expect((await store.reindex(old - DAY, D1 + DAY)).readings).toBe(3);
+    await store.close();
+  });
+
   it('snapshots are not indexed: their gaps come from the store', async () => {
     const inner = new CountingStore();
     const store = new CoveredStore(inner, completeIndex());
