@@ -207,6 +207,8 @@ export class CoverageIndex {
             const chunk = entry.chunks.get(c)!;
             if (chunk.size === 0) {
               entry.chunks.delete(c);
+              entry.bytes -= chunk.bytes;
+              this.cachedBytes -= chunk.bytes;
               this.stmt.remove.run(parts.k, parts.q, parts.t, c);
             } else this.stmt.upsert.run(parts.k, parts.q, parts.t, c, chunk.toBlob());
           }
