@@ -37,6 +37,8 @@ export function registerStore(program: Command, out: (s: string) => void, err: P
       if (o.json) return out(toJson(i));
       out(`coverage index ${i.file}`);
       out(`  answers gaps of ${i.authoritativeFrom === null ? 'every data time' : `data times from ${iso(i.authoritativeFrom)} (earlier ones are asked of the store)`}`);
+      // Retention moves a kind's start later than the index's own.
+      for (const [kind, from] of Object.entries(i.answersFrom)) if (from !== i.authoritativeFrom) out(`  ${kind} points kept from ${iso(from)} (older ones are asked of the store)`);
       if (i.job) for (const l of renderReindex(i.job)) out(`  last run: ${l.trimStart()}`);
     });
 

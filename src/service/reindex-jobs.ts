@@ -27,6 +27,8 @@ export interface CoverageInfo {
   file: string;
   /** Data times from here on are answered by the index (UTC ms; null: every data time). */
   authoritativeFrom: number | null;
+  /** Per kind, the first data time the index answers (start and retention; UTC ms, null: every one). */
+  answersFrom: Record<'day' | 'billingDay' | 'month' | 'curve', number | null>;
   job: ReindexJob | null;
 }
 
@@ -46,8 +48,10 @@ export class ReindexJobs {
   ) {}
 
   info(): CoverageInfo {
-    const from = this.store.index.authoritativeFrom;
-    return { file: this.store.index.file, authoritativeFrom: from === Number.MIN_SAFE_INTEGER ? null : from, job: this.last ? { ...this.last } : null };
+    const index = this.store.index;
+    const orNull = (t: number): number | null => (t === Number.MIN_SAFE_INTEGER ? null : t);
+    const answersFrom = { day: orNull(index.answersFrom('day')), billingDay: orNull(index.answersFrom('billingDay')), month: orNull(index.answersFrom('month')), curve: orNull(index.answersFrom('curve')) };
+    return { file: index.file, authoritativeFrom: orNull(index.authoritativeFrom), answersFrom, job: this.last ? { ...this.last } : null };
   }
 
   /** Starts indexing [from, to); refused while another run is going. */

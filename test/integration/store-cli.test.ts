@@ -52,6 +52,7 @@ describe('hes store', () => {
     expect(r.stdout).toContain(`data times from ${new Date(NOW + 3_600_000).toISOString()} (earlier ones are asked of the store)`);
     const j = await runCli('hes', ['store', 'coverage', '--url', url, '--json']);
     expect(JSON.parse(j.stdout)).toMatchObject({ file: ':memory:', authoritativeFrom: NOW + 3_600_000, job: null });
+
   });
 
   it('reindex: scans the range with progress; gaps of those days then come from the index, equal to the store', async () => {
@@ -76,6 +77,15 @@ describe('hes store', () => {
     inner.missing = missing;
     const s = await fetch(`${url}/v1/status`).then((x) => x.json() as Promise<{ store: { coverage: unknown } }>);
     expect(s.store.coverage).toEqual({ file: ':memory:', authoritativeFrom: new Date(may(1)).toISOString(), reindexing: false });
+  });
+
+  it('coverage shows where retention moved the start of a kind (older points are asked of the store)', async () => {
+    covered.index.prune('curve', may(5));
+    const r = await runCli('hes', ['store', 'coverage', '--url', url]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`curve points kept from ${new Date(may(5)).toISOString()} (older ones are asked of the store)`);
+    expect(r.stdout).not.toMatch(/^ {2}day points kept/m);
+    expect(r.stdout).toMatch(/last run: reindex 1 .*: done, 450 readings indexed/);
   });
 
   it('refuses bad dates and ranges with the field named, exit 2, and an unknown run with 404', async () => {
