@@ -13,7 +13,7 @@ import type { OutageService, CustomerOutage } from '../outage/outage-service.js'
 import type { RelayState } from '../outage/relay-state.js';
 import { NotFoundError } from '../service/errors.js';
 import { QUANTITIES, type QuantityName, type SeriesKind } from '../store/quantities.js';
-import type { Quality, Reading, ReadingStore, StoredEvent } from '../store/store.js';
+import { isUsable, type Quality, type Reading, type ReadingStore, type StoredEvent } from '../store/store.js';
 
 const DAY_MS = 86_400_000;
 
@@ -156,7 +156,7 @@ export class CustomerService {
     const latest = new Map<string, Reading>();
     const scan = async (kind: SeriesKind, back: number): Promise<void> => {
       for await (const r of this.store().readings({ kind, meters: [meter], from: now - back, to: now + DAY_MS })) {
-        if (r.values.every((v) => v === null)) continue;
+        if (!isUsable(r)) continue;
         const k = `${kind}/${r.quantity}`;
         const prev = latest.get(k);
         if (!prev || prev.time <= r.time) latest.set(k, r);

@@ -5,7 +5,7 @@
  */
 import { StoreClosedError } from './errors.js';
 import { QUANTITIES } from './quantities.js';
-import type { EventQuery, Gap, GapQuery, Reading, ReadingQuery, ReadingStore, StoreHealth, StoredEvent } from './store.js';
+import { isUsable, type EventQuery, type Gap, type GapQuery, type Reading, type ReadingQuery, type ReadingStore, type StoreHealth, type StoredEvent } from './store.js';
 import { validateEventQuery, validateEvents, validateGapQuery, validateReadingQuery, validateReadings } from './validate.js';
 
 const readingKey = (r: Pick<Reading, 'meter' | 'kind' | 'quantity' | 'time'>): string => `${r.kind}|${r.quantity}|${r.meter}|${r.time}`;
@@ -85,7 +85,7 @@ export class MemoryStore implements ReadingStore {
     for (const meter of meters) {
       for (const time of times) {
         const r = this.readingMap.get(readingKey({ meter, kind: q.kind, quantity: q.quantity, time }));
-        if (!r || r.values.every((v) => v === null)) gaps.push({ meter, time });
+        if (!r || !isUsable(r)) gaps.push({ meter, time });
       }
     }
     return gaps;

@@ -34,7 +34,7 @@ import fs, { type FileHandle } from 'node:fs/promises';
 import { realClock, type Clock, type Timer } from '../clock.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { SpoolWriteError, StoreClosedError, isPermanentStoreError } from './errors.js';
-import type { EventQuery, Gap, GapQuery, Reading, ReadingQuery, ReadingStore, StoreHealth, StoredEvent } from './store.js';
+import { isUsable, type EventQuery, type Gap, type GapQuery, type Reading, type ReadingQuery, type ReadingStore, type StoreHealth, type StoredEvent } from './store.js';
 import { validateEvents, validateReadings } from './validate.js';
 import { decodeEvents, decodeReadings, eventsRecord, readingsRecord } from './spool/payload.js';
 import { EVENTS, READINGS, openRecord, scanRecords, type RecordType } from './spool/record.js';
@@ -124,7 +124,7 @@ function keysOf(batch: readonly Reading[]): HeldKeys {
   const out: HeldKeys = new Map();
   for (const r of batch) {
     const k = heldKey(r.kind, r.quantity, r.time);
-    const code = r.meter * 2 + (r.values.some((v) => v !== null) ? 1 : 0);
+    const code = r.meter * 2 + (isUsable(r) ? 1 : 0);
     const list = out.get(k);
     if (list) list.push(code);
     else out.set(k, [code]);

@@ -89,6 +89,14 @@ export interface StoreHealth {
   detail: string;
 }
 
+/**
+ * Whether a reading is usable: at least one value not null. An all-null reading (the terminal had not read
+ * the meter yet) is a gap for `missing()` in every store, and 补采 asks again.
+ */
+export function isUsable(r: Pick<Reading, 'values'>): boolean {
+  return r.values.some((v) => v !== null);
+}
+
 export interface ReadingStore {
   /** 'embedded', 'influxdb-1.x', … — shown by `hes serve` and /health. */
   readonly name: string;

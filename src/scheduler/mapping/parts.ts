@@ -8,7 +8,7 @@
  * whose every value is null (the terminal had not read the meter) is not written — 补采 asks again.
  */
 import type { QuantityName, SeriesKind } from '../../store/quantities.js';
-import type { Quality, Reading } from '../../store/store.js';
+import { isUsable, type Quality, type Reading } from '../../store/store.js';
 import type { LocalCalendar } from '../time.js';
 
 export interface ValuePart {
@@ -62,14 +62,14 @@ export class ReadingAssembler {
   /** The readings with at least one value (all-null ones are left out). */
   readings(): Reading[] {
     const out: Reading[] = [];
-    for (const { r } of this.byKey.values()) if (r.values.some((v) => v !== null)) out.push(r);
+    for (const { r } of this.byKey.values()) if (isUsable(r)) out.push(r);
     return out;
   }
 
   /** Readings that came back with every value null (the terminal had no data). */
   emptyCount(): number {
     let n = 0;
-    for (const { r } of this.byKey.values()) if (r.values.every((v) => v === null)) n++;
+    for (const { r } of this.byKey.values()) if (!isUsable(r)) n++;
     return n;
   }
 }

@@ -16,7 +16,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { QUANTITIES, type QuantityName, type SeriesKind } from '../quantities.js';
-import type { Gap, GapQuery, Reading } from '../store.js';
+import { isUsable, type Gap, type GapQuery, type Reading } from '../store.js';
 import { CoverageIndexError } from '../errors.js';
 import { CoverageChunk } from './chunk.js';
 
@@ -46,7 +46,6 @@ interface KeyParts {
 }
 
 const keyOf = (k: number, q: number, t: number): string => `${k}:${q}:${t}`;
-const hasValue = (r: Reading): boolean => r.values.some((v) => v !== null);
 
 export class CoverageIndex {
   readonly file: string;
@@ -183,7 +182,7 @@ export class CoverageIndex {
       const { key, entry, q } = last;
       const c = CoverageChunk.chunkOf(r.meter);
       let chunk = entry.chunks.get(c);
-      const present = hasValue(r);
+      const present = isUsable(r);
       if (!present && o.addOnly) continue;
       if (!chunk) {
         if (!present) continue;
