@@ -71,16 +71,10 @@ export class ReindexJobs {
     };
     this.last = job;
     this.jobs.set(job.id, job);
-    let before = 0;
-    let current: SeriesKind | null = null;
     void this.store
       .reindex(from, to, (p) => {
-        if (p.kind !== current) {
-          before = job.readings;
-          current = p.kind;
-        }
         job.kind = p.kind;
-        job.readings = before + p.readings;
+        job.readings = p.readings;
       })
       .then(
         (r) => {

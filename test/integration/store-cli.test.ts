@@ -14,7 +14,7 @@ import { ConflictError } from '../../src/service/errors.js';
 import { CoverageIndex } from '../../src/store/coverage/coverage-index.js';
 import { CoveredStore } from '../../src/store/coverage/covered-store.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import type { Reading, ReadingQuery } from '../../src/store/store.js';
+import type { GapQuery, Reading, ReadingQuery } from '../../src/store/store.js';
 import { runCli } from '../helpers/cli.js';
 import { cstDay, reading } from '../helpers/store-contract.js';
 
@@ -65,10 +65,10 @@ describe('hes store', () => {
     expect(r.stderr).toMatch(/reindex 1 \[#+\] 100% 4\/4 kinds, 450 readings/);
     expect(covered.index.authoritativeFrom).toBe(may(1));
     // The same answer, now without the store: meter 7 on 3 May and the unknown meter 51.
-    const asked: ReadingQuery[] = [];
+    const asked: GapQuery[] = [];
     const missing = inner.missing.bind(inner);
     inner.missing = (g) => {
-      asked.push(g as unknown as ReadingQuery);
+      asked.push(g);
       return missing(g);
     };
     expect(await covered.missing(q)).toEqual(before);

@@ -49,7 +49,9 @@ const NEW_INDEX_MARGIN_MS = 3_600_000;
 const INDEXED_KINDS = ['day', 'billingDay', 'month', 'curve'] as const;
 
 export interface ReindexProgress {
+  /** The kind being scanned. */
   kind: SeriesKind;
+  /** Readings indexed so far, all kinds. */
   readings: number;
 }
 
@@ -212,12 +214,12 @@ export class CoveredStore implements ReadingStore {
           this.index.mark(batch, { addOnly: true });
           n += batch.length;
           batch = [];
-          onProgress?.({ kind, readings: n });
+          onProgress?.({ kind, readings: total + n });
         }
       }
       this.index.mark(batch, { addOnly: true });
       n += batch.length;
-      onProgress?.({ kind, readings: n });
+      onProgress?.({ kind, readings: total + n });
       total += n;
     }
     if (from < this.index.authoritativeFrom && to >= this.index.authoritativeFrom) this.index.setAuthoritativeFrom(from);
