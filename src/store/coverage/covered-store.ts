@@ -10,7 +10,7 @@
 import { silentLogger, type Logger } from '../../logger.js';
 import { StoreClosedError } from '../errors.js';
 import type { EventQuery, Gap, GapQuery, Reading, ReadingQuery, ReadingStore, StoreHealth, StoredEvent } from '../store.js';
-import { validateGapQuery, validateReadingQuery } from '../validate.js';
+import { validateGapQuery } from '../validate.js';
 import type { SeriesKind } from '../quantities.js';
 import { CoverageIndex } from './coverage-index.js';
 
@@ -205,7 +205,6 @@ export class CoveredStore implements ReadingStore {
       // Nothing to index before the retention boundary: the store answers there anyway.
       const q: ReadingQuery = { kind, from: Math.max(from, this.index.keptFrom(kind)), to };
       if (q.from >= to) continue;
-      validateReadingQuery(q);
       let batch: Reading[] = [];
       let n = 0;
       for await (const r of this.inner.readings(q)) {
