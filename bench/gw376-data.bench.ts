@@ -11,6 +11,7 @@ import '../protocols/gw376/afn/afn04-set-params.js';
 import '../protocols/gw376/afn/afn0c-realtime.js';
 import '../protocols/gw376/afn/afn0d-history.js';
 import { decodeMessage, encodeMessage } from '../protocols/gw376/message.js';
+import { ZERO_PW } from '../protocols/gw376/pw.js';
 import type { Gw376Message, KnownUnit } from '../protocols/gw376/message.js';
 import { header, measure } from './harness.js';
 import { BinaryReader } from '../protocols/codec/cursor.js';
@@ -63,7 +64,7 @@ const msg04 = (n: number): Gw376Message =>
     fcbAcd: false,
     func: 10,
     afn: 0x04,
-    pw: Buffer.alloc(16),
+    pw: ZERO_PW,
     ec: undefined,
     tp: undefined,
     units: [{ pn: 0, fn: 10, data: { n, meters: Array.from({ length: n }, (_, i) => meter(i + 1)) } }],

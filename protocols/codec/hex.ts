@@ -1,5 +1,16 @@
-/** Hex helpers used by error messages, the CLI and tests (not on hot paths). */
+/** Hex helpers: the digit tables the codecs build and parse hex texts with, and the (cold) helpers of error messages, the CLI and tests. */
 import { FrameError } from './errors.js';
+
+/** Char codes of the upper-case hex digits 0–9, A–F. */
+export const HEX_DIGIT_CODE: Uint8Array = Uint8Array.from('0123456789ABCDEF', (c) => c.charCodeAt(0));
+
+/** Value of an ASCII hex digit (either case) by char code 0..127; -1 for anything else. */
+export const HEX_DIGIT_VALUE: Int8Array = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 10; i++) t[48 + i] = i;
+  for (let i = 0; i < 6; i++) t[65 + i] = t[97 + i] = 10 + i;
+  return t;
+})();
 
 const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
 

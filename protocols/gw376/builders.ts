@@ -14,7 +14,8 @@ import { writeA1, writeA20 } from './afn/common.js';
 import type { ForwardRequest, SerialControl } from './afn/afn10-forward.js';
 import { groupDataIds, daOfPn, dtOfFn } from './data-id.js';
 import type { EventCounters, FrameHeader, TimeLabel } from './frame.js';
-import { FUNC_PRM0, FUNC_PRM1, MAX_USER_NET, PW_LEN, encodeFrame, makeTp, CST_OFFSET_MINUTES } from './frame.js';
+import { ZERO_PW } from './pw.js';
+import { FUNC_PRM0, FUNC_PRM1, MAX_USER_NET, encodeFrame, makeTp, CST_OFFSET_MINUTES } from './frame.js';
 import type { Gw376Message, KnownUnit, MessageUnit, RawUnit } from './message.js';
 import { encodeMessage } from './message.js';
 import { lookupAfn } from './registry.js';
@@ -39,8 +40,8 @@ export interface RequestOptions {
   tp?: boolean;
   /** Allowed transmission delay in minutes for Tp (default 5, as in the captures). */
   delayMinutes?: number;
-  /** PW for AFNs that carry it (default 16 zero bytes: the value test systems send). */
-  pw?: Uint8Array;
+  /** PW for AFNs that carry it, 32 hex digits (default 16 zero bytes: the value test systems send). */
+  pw?: string;
   fcb?: boolean;
   fcv?: boolean;
   con?: boolean;
@@ -90,7 +91,7 @@ export function requestHeader(afn: number, t: Target, o: RequestOptions): FrameH
     seq: o.seq,
     con: o.con ?? d.con,
   };
-  if (d.pw || o.pw) h.pw = o.pw ?? Buffer.alloc(PW_LEN);
+  if (d.pw || o.pw) h.pw = o.pw ?? ZERO_PW;
   if (o.tp ?? d.tp) h.tp = makeTp(o.pfc ?? o.seq, o.now ?? new Date(), o.delayMinutes ?? 5);
   return h;
 }

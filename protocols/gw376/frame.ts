@@ -16,10 +16,11 @@
 import { BCD_TO_INT } from '../codec/bcd.js';
 import { BinaryReader } from '../codec/cursor.js';
 import { EncodeError, FrameError } from '../codec/errors.js';
-import { toHex } from '../codec/hex.js';
+import { HEX_DIGIT_VALUE, toHex } from '../codec/hex.js';
 import { byteSum } from '../codec/checksum.js';
 import type { Direction } from './registry.js';
 import { afnPwFlag } from './registry.js';
+import { PW_LEN, checkPw, pwText, writePw } from './pw.js';
 
 export const START = 0x68;
 export const END = 0x16;
@@ -36,7 +37,6 @@ export const MAX_USER_NET = 16383;
 export const MAX_USER_RADIO = 255;
 export const PROTOCOL_ID = 2;
 export const PROTOCOL_ID_LEGACY = 1;
-export const PW_LEN = 16;
 export const EC_LEN = 2;
 export const TP_LEN = 6;
 
@@ -299,9 +299,9 @@ export class Gw376Frame {
   get seq(): number {
     return this.seqByte & SEQ_NO;
   }
-  /** PW (a view), when present. */
-  get pw(): Buffer | undefined {
-    return this.pwAt < 0 ? undefined : this.buf.subarray(this.pwAt, this.pwAt + PW_LEN);
+  /** PW as 32 upper-case hex digits, when present. */
+  get pw(): string | undefined {
+    return this.pwAt < 0 ? undefined : pwText(this.buf, this.pwAt);
   }
   get ec(): EventCounters | undefined {
     return this.ecAt < 0 ? undefined : { important: this.buf[this.ecAt]!, normal: this.buf[this.ecAt + 1]! };
@@ -398,7 +398,8 @@ export interface FrameHeader {
   fir?: boolean;
   fin?: boolean;
   con?: boolean;
-  pw?: Uint8Array;
+  /** PW (downlink AFN01/04/05/06/0F/10, §5.2.3.6.1) as 32 hex digits, first wire byte first; decoded upper case. */
+  pw?: string;
   ec?: EventCounters;
   tp?: TimeLabel;
   /** Default 2. */
@@ -423,7 +424,7 @@ export function encodeFrame(h: FrameHeader, data: Uint8Array, opts?: EncodeOptio
 
 /** Bytes of AUX the header asks for. */
 export function auxLength(h: FrameHeader): number {
-  return (h.pw ? PW_LEN : 0) + (h.ec ? EC_LEN : 0) + (h.tp ? TP_LEN : 0);
+  return (h.pw !== undefined ? PW_LEN : 0) + (h.ec ? EC_LEN : 0) + (h.tp ? TP_LEN : 0);
 }
 
 /** Writes 68 L L 68 (L filled later by finishFrame), C, A, AFN, SEQ at `at`; returns the next offset. */
@@ -434,7 +435,7 @@ export function writeHeader(out: Buffer, at: number, h: FrameHeader): number {
   checkByte('a2', h.a2, 0xffff);
   const msa = h.msa ?? 0;
   checkByte('msa', msa, 127);
-  if (h.pw && h.pw.length !== PW_LEN) throw new EncodeError('pw', `${PW_LEN} bytes expected, got ${h.pw.length}`);
+  if (h.pw !== undefined) checkPw(h.pw);
   if (h.dir === 'up' && h.fcbAcd && !h.ec) throw new EncodeError('ec', 'ACD=1 on an uplink frame requires EC');
   if (h.ec && !(h.dir === 'up' && h.fcbAcd)) throw new EncodeError('ec', 'EC is carried only by uplink frames with ACD=1');
   out[at] = START;
@@ -456,8 +457,8 @@ export function writeHeader(out: Buffer, at: number, h: FrameHeader): number {
 /** Writes PW, EC, Tp at `at`; returns the next offset. */
 export function writeAux(out: Buffer, at: number, h: FrameHeader): number {
   let p = at;
-  if (h.pw) {
-    out.set(h.pw, p);
+  if (h.pw !== undefined) {
+    writePw(out, p, h.pw);
     p += PW_LEN;
   }
   if (h.ec) {
@@ -559,7 +560,7 @@ export function a1FromString(a1: string): number {
   if (a1.length === 4) {
     v = 0;
     for (let i = 0; i < 4; i++) {
-      const d = HEX_VAL[a1.charCodeAt(i) & 0x7f]!;
+      const d = HEX_DIGIT_VALUE[a1.charCodeAt(i) & 0x7f]!;
       if (d < 0 || a1.charCodeAt(i) > 0x7f) {
         v = -1;
         break;
@@ -570,13 +571,6 @@ export function a1FromString(a1: string): number {
   if (v < 0) throw new EncodeError('a1', `'${a1}' is not 4 digits`);
   return v;
 }
-
-const HEX_VAL: Int8Array = (() => {
-  const t = new Int8Array(128).fill(-1);
-  for (let i = 0; i < 10; i++) t[48 + i] = i;
-  for (let i = 0; i < 6; i++) t[65 + i] = t[97 + i] = 10 + i;
-  return t;
-})();
 
 const HEX4: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
 

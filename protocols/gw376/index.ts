@@ -2,6 +2,7 @@
 import './afn/index.js';
 
 export * from './frame.js';
+export * from './pw.js';
 export * from './data-id.js';
 export * from './message.js';
 export * from './deframer.js';

@@ -22,7 +22,7 @@
  */
 import type { BinaryReader, BinaryWriter } from '../codec/cursor.js';
 import { DataError, EncodeError } from '../codec/errors.js';
-import { toHex } from '../codec/hex.js';
+import { HEX_DIGIT_CODE, toHex } from '../codec/hex.js';
 import { BCD_TO_INT } from '../codec/bcd.js';
 import { FORMATS, a2FromBytes, a3At, a4FromByte } from './formats.js';
 import type { FormatDef, FormatName, FormatValues } from './formats.js';
@@ -181,8 +181,6 @@ export function custom<T>(
 // Runtime helpers called by generated code
 
 const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
-/** Char codes of the upper-case hex digits. */
-const HEX_CODE = Uint8Array.from('0123456789ABCDEF', (c) => c.charCodeAt(0));
 
 /**
  * Six-byte texts (A.12 meter/collector addresses, 6-byte passwords) recur frame after frame — the same
@@ -228,7 +226,7 @@ function hex6Text(lo: number, hi: number): string {
   const i = slot6(lo, hi);
   if (c.lo[i] === lo && c.hi[i] === hi) return c.text[i]!;
   const b0 = lo & 255, b1 = (lo >>> 8) & 255, b2 = lo >>> 16, b3 = hi & 255, b4 = (hi >>> 8) & 255, b5 = hi >>> 16;
-  const h = HEX_CODE;
+  const h = HEX_DIGIT_CODE;
   const s = String.fromCharCode(h[b0 >> 4]!, h[b0 & 15]!, h[b1 >> 4]!, h[b1 & 15]!, h[b2 >> 4]!, h[b2 & 15]!,
     h[b3 >> 4]!, h[b3 & 15]!, h[b4 >> 4]!, h[b4 & 15]!, h[b5 >> 4]!, h[b5 & 15]!);
   c.lo[i] = lo;
@@ -331,6 +329,8 @@ class Emitter {
   readonly deps: unknown[] = [];
   private readonly depIdx = new Map<unknown, number>();
   readonly lines: string[] = [];
+  /** Whether the generated code reads `ctx` (custom nodes do). */
+  readsContext = false;
   private n = 0;
 
   dep(x: unknown): string {
@@ -629,7 +629,7 @@ function inlineComposite(e: Emitter, node: AnyNode, here: string): string {
       if (node.text) return `${e.dep(HELPERS.textAt)}(buf, ${here}, ${node.size}, B)`;
       if (node.size > 16) return `${e.dep(HELPERS.hexAt)}(buf, ${here}, ${node.size}, B)`;
       if (node.size === 6) return `${e.dep(hex6Text)}(${halves6(rawBytes(e, here, 6))})`;
-      const hx = e.dep(HEX_CODE);
+      const hx = e.dep(HEX_DIGIT_CODE);
       const chars = rawBytes(e, here, node.size).flatMap((x) => [`${hx}[${x} >> 4]`, `${hx}[${x} & 15]`]);
       return `${e.dep(String.fromCharCode)}(${chars.join(', ')})`;
     }
@@ -775,6 +775,7 @@ function decodeNode(e: Emitter, node: AnyNode, checked: boolean, label: string, 
       return `${e.dep(HELPERS.readBitset)}(r, ${n}, ${node.base})`;
     }
     case 'custom':
+      e.readsContext = true;
       return `${e.dep(node.decode)}(r, ctx)`;
     default:
       throw new Error(`unexpected ${node.kind} node`);
@@ -870,7 +871,7 @@ export function compile<T>(node: Node<T>, label: string): CompiledLayout<T> {
   const encodeSrc = `${en.prelude()}\nreturn function encode(w, value, ctx) {\n${en.lines.join('\n')}\n};`;
   const decode = new Function('deps', decodeSrc)(d.deps) as DecodeFn<T>;
   const encode = new Function('deps', encodeSrc)(en.deps) as EncodeFn<T>;
-  return { node, size: node.size, decode, encode };
+  return { node, size: node.size, decode, encode, decodeReadsContext: d.readsContext };
 }
 
 /** Shorthand: compile a struct spec. */

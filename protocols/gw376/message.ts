@@ -25,7 +25,6 @@ import {
   type Gw376Frame,
   HEADER_USER_BYTES,
   PROTOCOL_ID,
-  PW_LEN,
   SEQ_CON,
   SEQ_FIN,
   SEQ_FIR,
@@ -41,6 +40,7 @@ import {
 } from './frame.js';
 import type { Direction, FnEntry, UnitContext, UnitLayout } from './registry.js';
 import { dtPlan, lookupFn } from './registry.js';
+import { pwText } from './pw.js';
 
 /** One (pn, fn) block of a known Fn. `data` is undefined for Fns that carry only DA/DT in this direction. */
 export interface KnownUnit {
@@ -120,38 +120,12 @@ function messageAt(buf: Buffer, p: number, userLength: number, protocolId: numbe
     fir: (seq & SEQ_FIR) !== 0,
     fin: (seq & SEQ_FIN) !== 0,
     con: (seq & SEQ_CON) !== 0,
-    pw: pwAt >= 0 ? copyPw(buf, pwAt) : undefined,
+    pw: pwAt >= 0 ? pwText(buf, pwAt) : undefined,
     ec: ecAt >= 0 ? { important: buf[ecAt]!, normal: buf[ecAt + 1]! } : undefined,
     tp: tpAt >= 0 ? readTp(buf, tpAt) : undefined,
     units: unitsAt(buf, p, userLength, dataEnd, afn, dir, revision),
     auxShortfall: shortfall ? true : undefined,
   };
-}
-
-/**
- * The 16 PW bytes at `at`, copied (the message does not keep the frame's buffer alive) into a plain
- * Uint8Array, which V8 makes faster than a (pooled) Buffer.
- */
-function copyPw(buf: Buffer, at: number): Uint8Array {
-  const out = new Uint8Array(PW_LEN);
-  // Unrolled: measurably cheaper than a 16-step loop here.
-  out[0] = buf[at]!;
-  out[1] = buf[at + 1]!;
-  out[2] = buf[at + 2]!;
-  out[3] = buf[at + 3]!;
-  out[4] = buf[at + 4]!;
-  out[5] = buf[at + 5]!;
-  out[6] = buf[at + 6]!;
-  out[7] = buf[at + 7]!;
-  out[8] = buf[at + 8]!;
-  out[9] = buf[at + 9]!;
-  out[10] = buf[at + 10]!;
-  out[11] = buf[at + 11]!;
-  out[12] = buf[at + 12]!;
-  out[13] = buf[at + 13]!;
-  out[14] = buf[at + 14]!;
-  out[15] = buf[at + 15]!;
-  return out;
 }
 
 /** A new Buffer holding `buf[at, at + n)` (what `Buffer.from(buf.subarray(…))` gives, without the view). */
@@ -174,6 +148,8 @@ interface MutableContext {
   revision: Revision;
 }
 
+/** What context-free layouts are handed (they never read it; see UnitLayout.decodeReadsContext). */
+const UNREAD_CONTEXT: MutableContext = Object.freeze({ afn: -1, fn: -1, pn: -1, dir: 'down', revision: 2009 }) as MutableContext;
 /** Appends `u` (the first unit makes a one-element literal: the usual frame has one unit). */
 function add(units: MessageUnit[] | undefined, u: MessageUnit): MessageUnit[] {
   if (units === undefined) return [u];
@@ -200,17 +176,18 @@ function unitsAt(buf: Buffer, p: number, userLength: number, end: number, afn: n
       const pn = pns[0]!;
       const fn = plan.fns[0]!;
       const r = new BinaryReader(buf, at + 4, end);
-      const ctx: MutableContext = { afn, fn, pn, dir, revision };
+      // A layout that does not read its context gets the shared placeholder: one allocation less.
+      const ctx: MutableContext = layout.decodeReadsContext === false ? UNREAD_CONTEXT : { afn, fn, pn, dir, revision };
       let data: unknown;
       try {
         data = layout.decode(r, ctx);
       } catch (e) {
-        throw unitError(toHex(buf, p, p + userLength + FRAME_OVERHEAD), { ...ctx }, e);
+        throw unitError(toHex(buf, p, p + userLength + FRAME_OVERHEAD), { afn, fn, pn, dir, revision }, e);
       }
       const u: KnownUnit = { pn, fn, data, block: 0 };
       if (r.pos === end) return [u];
-      if (r.pos > end) throw overrun(buf, p, userLength, end, r.pos, ctx);
-      return unitsFrom(r, ctx, [u], 1, buf, p, userLength, end, afn, dir);
+      if (r.pos > end) throw overrun(buf, p, userLength, end, r.pos, { afn, fn, pn, dir, revision });
+      return unitsFrom(r, { afn, fn, pn, dir, revision }, [u], 1, buf, p, userLength, end, afn, dir);
     }
   }
   return unitsFrom(new BinaryReader(buf, at, end), { afn, fn: 0, pn: 0, dir, revision }, undefined, 0, buf, p, userLength, end, afn, dir);

@@ -31,6 +31,11 @@ export interface UnitLayout<T> {
   encode(w: BinaryWriter, value: T, ctx: UnitContext): void;
   /** Bytes every value encodes to, when fixed (compiled layouts); absent or -1 when variable. */
   readonly size?: number;
+  /**
+   * False when `decode` never reads its context (compiled layouts without custom nodes): the message
+   * layer then skips building one per unit. Absent means it may read it.
+   */
+  readonly decodeReadsContext?: boolean;
 }
 
 export interface FnEntry<Down = unknown, Up = unknown> {

@@ -14,7 +14,7 @@
  */
 import type { EventCounters, FrameHeader, Gw376Message, KnownUnit, RawUnit, Revision, TimeLabel } from '../../protocols/gw376/index.js';
 import type { VersionInfo } from '../../protocols/gw376/index.js';
-import { afnNeedsPw, builders, daOfPn, decodeMessage, dtOfFn, encodeMessage, FUNC_PRM1, PW_LEN } from '../../protocols/gw376/index.js';
+import { afnNeedsPw, builders, daOfPn, decodeMessage, dtOfFn, encodeMessage, FUNC_PRM1, ZERO_PW, checkPw } from '../../protocols/gw376/index.js';
 import { PARAM_LAYOUTS } from '../../protocols/gw376/afn/afn04-set-params.js';
 import type { ErcRecord } from '../../protocols/gw376/erc/registry.js';
 import { energyWhAt, instantAt, localParts, register, type ModelId } from '../model.js';
@@ -39,8 +39,8 @@ export interface TerminalOptions {
   meterCount?: number;
   /** Largest user-data length of an answer frame before it is split (default 16383, §5.1.2). */
   maxUserLength?: number;
-  /** The PW the terminal expects (default 16 zero bytes). */
-  password?: Uint8Array;
+  /** The PW the terminal expects, 32 hex digits (default 16 zero bytes). */
+  password?: string;
   /** 'match' (default): PW must equal `password`; 'accept': any PW; 'fail': every PW fails (AFN00 F2). */
   pwPolicy?: 'match' | 'accept' | 'fail';
   /**
@@ -68,7 +68,6 @@ export interface TerminalJSON {
 
 /** AFN04 Fns the store accepts (the codec's AFN04 layouts). */
 const SETTABLE = new Set(PARAM_LAYOUTS.map((e) => e[0]));
-const DEFAULT_PW = Buffer.alloc(PW_LEN);
 const MAX_OUTAGES = 32;
 const LOCAL_OFFSET_MS = 8 * 3_600_000;
 
@@ -89,6 +88,8 @@ export class SimulatedTerminal implements TerminalDevice {
   readonly clock: TerminalClock;
   readonly faults: TerminalFaults;
   private readonly opts: TerminalOptions;
+  /** The PW requests must carry (upper-case hex). */
+  private readonly password: string;
   private pseq = 0;
   private lastNow = 0;
   private powerOffSince = -1;
@@ -100,7 +101,9 @@ export class SimulatedTerminal implements TerminalDevice {
   constructor(id: TerminalId, opts: TerminalOptions = {}) {
     this.id = id;
     this.key = terminalKey(id);
+    if (opts.password !== undefined) checkPw(opts.password);
     this.opts = opts;
+    this.password = (opts.password ?? ZERO_PW).toUpperCase();
     this.params = new ParamStore(id, {
       meterCount: opts.meterCount ?? 8,
       ...(opts.heartbeatMinutes !== undefined ? { heartbeatMinutes: opts.heartbeatMinutes } : {}),
@@ -278,9 +281,10 @@ export class SimulatedTerminal implements TerminalDevice {
   private pwOk(req: Gw376Message, now: number): boolean {
     const policy = this.opts.pwPolicy ?? 'match';
     if (policy === 'accept') return true;
-    const pw = req.pw ?? DEFAULT_PW;
-    const ok = policy === 'match' && Buffer.compare(Buffer.from(pw), Buffer.from(this.opts.password ?? DEFAULT_PW)) === 0;
-    if (!ok) this.addEvent({ erc: 20, data: { time: a15Of(this.clock.at(now)), pw: Buffer.from(pw).toString('hex').toUpperCase(), msa: req.msa ?? 0 } });
+    // Decoded PWs are upper-case hex, as is this.password.
+    const pw = req.pw ?? ZERO_PW;
+    const ok = policy === 'match' && pw === this.password;
+    if (!ok) this.addEvent({ erc: 20, data: { time: a15Of(this.clock.at(now)), pw, msa: req.msa ?? 0 } });
     return ok;
   }
 

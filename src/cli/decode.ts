@@ -66,7 +66,7 @@ function renderGw376(m: Gw376Message, names: Record<string, string>): string {
       for (const l of toJson(u.data).split('\n')) lines.push(`             ${l}`);
     }
   }
-  if (m.pw) lines.push(`PW         ${toHex(m.pw)}`);
+  if (m.pw !== undefined) lines.push(`PW         ${m.pw}`);
   if (m.ec) lines.push(`EC         ${JSON.stringify(m.ec)}`);
   if (m.tp) lines.push(`Tp         ${JSON.stringify(m.tp)}`);
   if (m.auxShortfall) lines.push('note       an announced AUX part did not fit and was treated as absent');

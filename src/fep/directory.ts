@@ -32,8 +32,8 @@ export interface TerminalRecord {
   a1: string;
   /** Terminal address 1..65535. */
   a2: number;
-  /** PW for downlink frames of AFN01/04/05/06/0F/10 (16 bytes, or 32 hex digits). */
-  pw?: Uint8Array | string;
+  /** PW for downlink frames of AFN01/04/05/06/0F/10, 32 hex digits. */
+  pw?: string;
   /** Master station address to use towards this terminal (1..127). */
   msa?: number;
   /** AFN04 F1 as last set/read; the FEP's timeouts, retries and heartbeat supervision follow it. */

@@ -513,9 +513,8 @@ export class Fep {
     return { a1: rec.a1, a2: rec.a2, msa: rec.msa ?? this.config.msa };
   }
 
-  private pwOf(rec: TerminalRecord): Buffer {
-    const pw = rec.pw ?? this.config.pw;
-    return typeof pw === 'string' ? Buffer.from(pw, 'hex') : Buffer.from(pw);
+  private pwOf(rec: TerminalRecord): string {
+    return rec.pw ?? this.config.pw;
   }
 
   /** Learned from the terminal itself first, then the directory's. */

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../../protocols/codec/errors.js';
 import type { Gw376Message, KnownUnit } from '../../../protocols/gw376/index.js';
-import { allFns, decodeFrame, decodeMessage, encodeFrame, encodeMessage } from '../../../protocols/gw376/index.js';
+import { ZERO_PW, allFns, decodeFrame, decodeMessage, encodeFrame, encodeMessage } from '../../../protocols/gw376/index.js';
 import type { Revision } from '../../../protocols/gw376/frame.js';
 import { checkAllRoundTrip } from './formats-arb.js';
 
@@ -106,7 +106,7 @@ describe('AFN10 F10/F11 forwarded meter control (§5.16, 2009)', () => {
   const F10_DOWN = '0000020102 00 112233445566 55 04 00000002';
   const down = (dadtData: string, revision?: Revision): { wire: Buffer; msg: Gw376Message } => {
     const msg: Gw376Message = {
-      dir: 'down', prm: true, func: 11, a1: '0171', a2: 0x0822, msa: 1, afn: 0x10, seq: 4, pw: Buffer.alloc(16), revision,
+      dir: 'down', prm: true, func: 11, a1: '0171', a2: 0x0822, msa: 1, afn: 0x10, seq: 4, pw: ZERO_PW, revision,
       units: [{ pn: 0, fn: 10, data: Buffer.from(dadtData.replace(/\s+/g, '').slice(8), 'hex') }],
     };
     const wire = encodeMessage({ ...msg, revision: 2013 });
@@ -132,7 +132,7 @@ describe('AFN10 F10/F11 forwarded meter control (§5.16, 2009)', () => {
   });
 
   it('F10 request whose password runs past the data area is a DataError', () => {
-    const msg: Gw376Message = { dir: 'down', prm: true, func: 11, a1: '0171', a2: 1, afn: 0x10, seq: 4, pw: Buffer.alloc(16), units: [{ pn: 0, fn: 10, data: Buffer.from('0200112233445566550800', 'hex') }] };
+    const msg: Gw376Message = { dir: 'down', prm: true, func: 11, a1: '0171', a2: 1, afn: 0x10, seq: 4, pw: ZERO_PW, units: [{ pn: 0, fn: 10, data: Buffer.from('0200112233445566550800', 'hex') }] };
     expect(() => decodeMessage(encodeMessage({ ...msg, revision: 2013 }))).toThrow(DataError);
   });
 });

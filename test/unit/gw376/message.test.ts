@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DataError, FrameError, parseHex } from '../../../protocols/codec/index.js';
 import type { Direction, Gw376Message, KnownUnit, RawUnit } from '../../../protocols/gw376/index.js';
-import { allFns, decodeFrame, decodeMessage, encodeFrame, encodeMessage } from '../../../protocols/gw376/index.js';
+import { ZERO_PW, allFns, decodeFrame, decodeMessage, encodeFrame, encodeMessage } from '../../../protocols/gw376/index.js';
 import type { AnyNode } from '../../../protocols/gw376/layout.js';
 import { arbNode } from './formats-arb.js';
 import { OWN_AFNS, bytesOf, vectors } from './vectors.js';
@@ -113,7 +113,7 @@ describe('message: decoded values of own AFNs', () => {
     expect(encodeMessage(decodeMessage(bytesOf(v))).toString('hex').toUpperCase()).toBe(v.hex);
   });
   it('units without block numbers are grouped compactly', () => {
-    const b = encodeMessage({ dir: 'down', prm: true, func: 1, a1: '0171', a2: 1, msa: 1, afn: 0x01, seq: 0, pw: Buffer.alloc(16), units: [{ pn: 0, fn: 1 }, { pn: 0, fn: 2 }] });
+    const b = encodeMessage({ dir: 'down', prm: true, func: 1, a1: '0171', a2: 1, msa: 1, afn: 0x01, seq: 0, pw: ZERO_PW, units: [{ pn: 0, fn: 1 }, { pn: 0, fn: 2 }] });
     expect(decodeFrame(b).data.toString('hex')).toBe('00000300');
   });
   it('a first one-point one-Fn unit followed by more DA/DTs: every unit, in order, with its block', () => {
@@ -205,7 +205,7 @@ describe('property: every registered Fn of the link-layer AFNs round-trips', () 
               dir, prm: dir === 'down', func: dir === 'down' ? 11 : 8, a1: '0171', a2: 0x0822, msa: 1, afn: e.afn, seq,
               units: [{ pn: 0, fn: e.fn, data }],
             };
-            if (dir === 'down' && (e.afn === 1 || e.afn === 6 || e.afn === 0x10)) msg.pw = Buffer.alloc(16, 0x5a);
+            if (dir === 'down' && (e.afn === 1 || e.afn === 6 || e.afn === 0x10)) msg.pw = '5A'.repeat(16);
             if (withTp) msg.tp = { pfc: seq, sendTime: { day: 1, hour: 2, minute: 3, second: 4 }, delayMinutes: 5 };
             const wire = encodeMessage(msg);
             const back = decodeMessage(wire);

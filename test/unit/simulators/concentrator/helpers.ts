@@ -15,9 +15,9 @@ export function terminal(opts: TerminalOptions = {}): SimulatedTerminal {
 
 let seq = 0;
 /** A master request of `afn` with its default PW/CON, carrying `units`. */
-export function request(afn: number, units: KnownUnit[], o: { seq?: number; tp?: boolean; pw?: Uint8Array } = {}): Buffer {
+export function request(afn: number, units: KnownUnit[], o: { seq?: number; tp?: boolean; pw?: string } = {}): Buffer {
   const s = o.seq ?? (seq = (seq + 1) & 15);
-  const h = builders.requestHeader(afn, TARGET, { seq: s, ...(o.tp !== undefined ? { tp: o.tp } : {}), ...(o.pw ? { pw: o.pw } : {}) });
+  const h = builders.requestHeader(afn, TARGET, { seq: s, ...(o.tp !== undefined ? { tp: o.tp } : {}), ...(o.pw !== undefined ? { pw: o.pw } : {}) });
   return encodeMessage({ ...h, units });
 }
 

@@ -43,10 +43,19 @@ describe('header rules', () => {
     const t = terminal();
     const f1 = { rts: 0, masterDelay: 0, wait: { timeout: 30, retries: 3 }, confirm: { class1: false, class2: false, class3: true }, heartbeat: 2 };
     expect(confirmFn(ask(t, request(0x04, [{ pn: 0, fn: 1, data: f1 }])))).toBe(1);
-    expect(confirmFn(ask(t, request(0x04, [{ pn: 0, fn: 1, data: f1 }], { pw: Buffer.alloc(16, 0x11) })))).toBe(2);
+    expect(confirmFn(ask(t, request(0x04, [{ pn: 0, fn: 1, data: f1 }], { pw: '11'.repeat(16) })))).toBe(2);
     expect(t.events.list(true).map((r) => r.erc)).toContain(20);
     const f = terminal({ pwPolicy: 'fail' });
     expect(confirmFn(ask(f, request(0x05, [{ pn: 0, fn: 29 }])))).toBe(2);
+  });
+
+  it('checks PW against its own password (hex in either case); ERC20 records the PW that failed', () => {
+    const t = terminal({ password: 'a1b2c3d4'.repeat(4) });
+    expect(confirmFn(ask(t, request(0x05, [{ pn: 0, fn: 29 }], { pw: 'A1B2C3D4'.repeat(4) })))).toBe(1);
+    expect(confirmFn(ask(t, request(0x05, [{ pn: 0, fn: 29 }])))).toBe(2);
+    const erc20 = t.events.list(true).filter((r) => r.erc === 20);
+    expect(erc20.at(-1)?.data).toMatchObject({ pw: '00'.repeat(16), msa: 1 });
+    expect(() => terminal({ password: 'secret' })).toThrow(/pw: 32 hex digits/);
   });
 
   it('a CON=1 control is confirmed with AFN00 F1 echoing the sequence', () => {
