@@ -101,6 +101,37 @@ function messageAt(buf: Buffer, p: number, userLength: number, protocolId: numbe
   const afn = buf[p + 12]!;
   const seq = buf[p + 13]!;
   const dir: Direction = c & C_DIR ? 'up' : 'down';
+  // The data units (§5.2.3.5), from p + 14 to the AUX. Fast path, the usual frame: a first DA/DT of one
+  // point and one Fn with data, decoded here rather than in a call (the general loop takes over after it
+  // when more follows and gives the same units).
+  const at = p + HEADER_USER_BYTES + 6;
+  let units: MessageUnit[] | undefined;
+  if (dataEnd - at >= 4) {
+    const da = buf[at]! | (buf[at + 1]! << 8);
+    const pns = (PNS[da] ??= pnsOfDa(da));
+    const plan = dtPlan(afn, dir, buf[at + 2]! | (buf[at + 3]! << 8));
+    const layout = plan.layouts[0];
+    if (pns.length === 1 && plan.fns.length === 1 && layout !== undefined) {
+      const pn = pns[0]!;
+      const fn = plan.fns[0]!;
+      const r = new BinaryReader(buf, at + 4, dataEnd);
+      // A layout that does not read its context gets the shared placeholder: one allocation less.
+      const ctx: MutableContext = layout.decodeReadsContext === false ? UNREAD_CONTEXT : { afn, fn, pn, dir, revision };
+      let data: unknown;
+      try {
+        data = layout.decode(r, ctx);
+      } catch (e) {
+        throw unitError(toHex(buf, p, p + userLength + FRAME_OVERHEAD), { afn, fn, pn, dir, revision }, e);
+      }
+      const u: KnownUnit = { pn, fn, data, block: 0 };
+      if (r.pos === dataEnd) units = [u];
+      else {
+        if (r.pos > dataEnd) throw overrun(buf, p, userLength, dataEnd, r.pos, { afn, fn, pn, dir, revision });
+        units = unitsFrom(r, { afn, fn, pn, dir, revision }, [u], 1, buf, p, userLength, dataEnd, afn, dir);
+      }
+    }
+  }
+  units ??= unitsFrom(new BinaryReader(buf, at, dataEnd), { afn, fn: 0, pn: 0, dir, revision }, undefined, 0, buf, p, userLength, dataEnd, afn, dir);
   // One literal with every key (absent AUX parts undefined): one object shape for all messages, no
   // property added later (§5.2.3.6 AUX: PW, EC, Tp).
   return {
@@ -123,7 +154,7 @@ function messageAt(buf: Buffer, p: number, userLength: number, protocolId: numbe
     pw: pwAt >= 0 ? pwText(buf, pwAt) : undefined,
     ec: ecAt >= 0 ? { important: buf[ecAt]!, normal: buf[ecAt + 1]! } : undefined,
     tp: tpAt >= 0 ? readTp(buf, tpAt) : undefined,
-    units: unitsAt(buf, p, userLength, dataEnd, afn, dir, revision),
+    units,
     auxShortfall: shortfall ? true : undefined,
   };
 }
@@ -159,38 +190,7 @@ function add(units: MessageUnit[] | undefined, u: MessageUnit): MessageUnit[] {
 
 /** Decodes the data units of a frame. */
 export function decodeUnits(f: Gw376Frame, revision: Revision = f.revision): MessageUnit[] {
-  return unitsAt(f.buf, f.start, f.userLength, f.dataEnd, f.afn, f.dir, revision);
-}
-
-/** The data units (from offset p + 14 to `end`) of the frame whose 68H is at `p`. */
-function unitsAt(buf: Buffer, p: number, userLength: number, end: number, afn: number, dir: Direction, revision: Revision): MessageUnit[] {
-  const at = p + HEADER_USER_BYTES + 6;
-  // Fast path, the usual frame: a first DA/DT of one point and one Fn with data (the general loop
-  // below takes over after it when more follows; it gives the same units).
-  if (end - at >= 4) {
-    const da = buf[at]! | (buf[at + 1]! << 8);
-    const pns = (PNS[da] ??= pnsOfDa(da));
-    const plan = dtPlan(afn, dir, buf[at + 2]! | (buf[at + 3]! << 8));
-    const layout = plan.layouts[0];
-    if (pns.length === 1 && plan.fns.length === 1 && layout !== undefined) {
-      const pn = pns[0]!;
-      const fn = plan.fns[0]!;
-      const r = new BinaryReader(buf, at + 4, end);
-      // A layout that does not read its context gets the shared placeholder: one allocation less.
-      const ctx: MutableContext = layout.decodeReadsContext === false ? UNREAD_CONTEXT : { afn, fn, pn, dir, revision };
-      let data: unknown;
-      try {
-        data = layout.decode(r, ctx);
-      } catch (e) {
-        throw unitError(toHex(buf, p, p + userLength + FRAME_OVERHEAD), { afn, fn, pn, dir, revision }, e);
-      }
-      const u: KnownUnit = { pn, fn, data, block: 0 };
-      if (r.pos === end) return [u];
-      if (r.pos > end) throw overrun(buf, p, userLength, end, r.pos, { afn, fn, pn, dir, revision });
-      return unitsFrom(r, { afn, fn, pn, dir, revision }, [u], 1, buf, p, userLength, end, afn, dir);
-    }
-  }
-  return unitsFrom(new BinaryReader(buf, at, end), { afn, fn: 0, pn: 0, dir, revision }, undefined, 0, buf, p, userLength, end, afn, dir);
+  return messageAt(f.buf, f.start, f.userLength, f.protocolId, revision).units;
 }
 
 /** The data units from the reader's position on (after `units` of blocks 0 … block - 1). */

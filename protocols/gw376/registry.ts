@@ -92,7 +92,7 @@ export function registerFns(list: readonly FnEntry[]): void {
     entries.set(k, e);
   }
   dtPlans.clear();
-  lastPlan = undefined;
+  lastPlanKey = -1;
 }
 
 /**
@@ -109,12 +109,17 @@ export interface DtPlan {
 
 const dtPlans = new Map<number, DtPlan>();
 
+/** The plan of the last lookup, and its key (-1: none): consecutive units usually share a DT. */
 let lastPlanKey = -1;
-let lastPlan: DtPlan | undefined;
+let lastPlan: DtPlan = { fns: [], layouts: [], known: false };
 
+/** Small enough to be inlined into the message layer's unit loop; the lookup proper is `planOf`. */
 export function dtPlan(afn: number, dir: Direction, dt: number): DtPlan {
   const k = (afn << 17) | (dir === 'down' ? 0 : 0x10000) | dt;
-  if (k === lastPlanKey && lastPlan) return lastPlan;
+  return k === lastPlanKey ? lastPlan : planOf(k, afn, dir, dt);
+}
+
+function planOf(k: number, afn: number, dir: Direction, dt: number): DtPlan {
   let plan = dtPlans.get(k);
   if (plan === undefined) {
     const fns = fnsOfDt(dt);
