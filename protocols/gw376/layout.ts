@@ -428,6 +428,11 @@ function plus(at: string, k: number): string {
   return m ? `${m[1]} + ${Number(m[2]) + k}` : `${at} + ${k}`;
 }
 
+/** Bounds check of `n` more bytes: compared inline, `r.need` (which throws the DataError) only on failure. */
+function needLine(e: Emitter, n: string, label: string): void {
+  e.line(`if (r.pos + ${n} > r.end) r.need(${n}, ${q(label)});`);
+}
+
 /** Emits consts for the bias-free bytes at at..at+n-1; returns their names. */
 function rawBytes(e: Emitter, at: string, n: number): string[] {
   const names: string[] = [];
@@ -653,7 +658,7 @@ function inlineComposite(e: Emitter, node: AnyNode, here: string): string {
 
 function decodeNode(e: Emitter, node: AnyNode, checked: boolean, label: string, scope: Map<string, string>): string {
   if (!checked && node.size > 0) {
-    e.line(`r.need(${node.size}, ${q(label)});`);
+    needLine(e, String(node.size), label);
     checked = true;
   }
   if (node.kind !== 'struct' && isInline(node)) {
@@ -683,7 +688,7 @@ function decodeNode(e: Emitter, node: AnyNode, checked: boolean, label: string, 
             for (let j = i; j < fields.length && fields[j]![1].size >= 0; j++) need += fields[j]![1].size;
             if (need > 0) {
               endRun();
-              e.line(`r.need(${need}, ${q(`${label}.${name}`)});`);
+              needLine(e, String(need), `${label}.${name}`);
             }
             covered = need;
           }
@@ -735,7 +740,7 @@ function decodeNode(e: Emitter, node: AnyNode, checked: boolean, label: string, 
       }
       let elemChecked = checked;
       if (!checked && node.of.size > 0) {
-        e.line(`r.need(${c} * ${node.of.size}, ${q(label)});`);
+        needLine(e, `${c} * ${node.of.size}`, label);
         elemChecked = true;
       }
       if (elemChecked && isInline(node.of)) {
@@ -764,14 +769,14 @@ function decodeNode(e: Emitter, node: AnyNode, checked: boolean, label: string, 
       else {
         n = e.tmp('n');
         e.line(`const ${n} = ${resolve(scope, node.count as string, label)};`);
-        e.line(`r.need(${n}, ${q(label)});`);
+        needLine(e, n, label);
       }
       return `${e.dep(node.text ? HELPERS.readText : HELPERS.readHex)}(r, ${n})`;
     }
     case 'bitset': {
       const n = e.tmp('n');
       e.line(`const ${n} = ${resolve(scope, node.count as string, label)};`);
-      e.line(`r.need(${n}, ${q(label)});`);
+      needLine(e, n, label);
       return `${e.dep(HELPERS.readBitset)}(r, ${n}, ${node.base})`;
     }
     case 'custom':
