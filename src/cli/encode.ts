@@ -32,6 +32,7 @@ export function registerEncode(program: Command, out: (s: string) => void): void
     .option('--points <n>', 'curve points', '96')
     .option('--data <json>', 'unit data as JSON, for Fns with other downlink data (AFN04/05)')
     .option('--tp', 'add a time label Tp (send time now, 5 minutes allowed delay)')
+    .option('--pw <hex>', 'PW, 32 hex digits, for AFN01/04/05/06/0F/10 (default: 16 zero bytes)')
     .option('--json', 'print JSON')
     .action((o: Record<string, string | boolean | string[] | undefined>) => {
       let data: unknown;
@@ -60,6 +61,7 @@ export function registerEncode(program: Command, out: (s: string) => void): void
         seq: intOf('seq', String(o.seq), 10, 0, 15),
         ...(data === undefined ? {} : { data }),
         ...(o.tp ? { tp: true } : {}),
+        ...(typeof o.pw === 'string' ? { pw: o.pw } : {}),
       });
       out(o.json ? toJson({ protocol: 'gw376', hex: toHex(frame) }) : toHex(frame));
     });

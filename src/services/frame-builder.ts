@@ -6,6 +6,7 @@
 import { encodeMessage as encodeGw376, lookupAfn, lookupFn, builders, type KnownUnit, type MessageUnit } from '../../protocols/gw376/index.js';
 import { encodeMessage as encode645 } from '../../protocols/dlt645/message.js';
 import { ProtocolError } from '../../protocols/codec/errors.js';
+import { checkPw } from '../../protocols/gw376/pw.js';
 import { InputError } from '../errors.js';
 
 /** Parses `1-8`, `1,3,5-7`, `0` into a sorted list of unique points (0..2040). */
@@ -36,6 +37,8 @@ export interface Gw376RequestSpec {
   /** Unit data for every (pn, fn): e.g. `{ td: { year, month, day } }` for AFN0D daily Fns. */
   data?: unknown;
   tp?: boolean;
+  /** PW (32 hex digits) for AFNs whose downlink frames carry one (§5.2.3.6.1); default 16 zero bytes. */
+  pw?: string;
   now?: Date;
 }
 
@@ -46,6 +49,14 @@ export function buildGw376Request(spec: Gw376RequestSpec): Buffer {
   if (!/^\d{4}$/.test(spec.area)) throw new InputError('area', `'${spec.area}' is not a 4-digit region code (A1)`);
   if (!Number.isInteger(spec.terminal) || spec.terminal < 1 || spec.terminal > 65535) {
     throw new InputError('terminal', `${spec.terminal} is not a terminal address 1..65535 (A2)`);
+  }
+  if (spec.pw !== undefined) {
+    if (!info.needsPw) throw new InputError('pw', `AFN ${spec.afn.toString(16).toUpperCase().padStart(2, '0')}H frames carry no PW (only AFN01/04/05/06/0F/10 do, Q/GDW 376.1 §5.2.3.6.1)`);
+    try {
+      checkPw(spec.pw);
+    } catch (e) {
+      throw new InputError('pw', (e as Error).message.replace(/^pw: /, ''));
+    }
   }
   const units: MessageUnit[] = [];
   let block = 0;
@@ -67,6 +78,7 @@ export function buildGw376Request(spec: Gw376RequestSpec): Buffer {
   const header = builders.requestHeader(spec.afn, { a1: spec.area, a2: spec.terminal, msa: spec.msa ?? 1 }, {
     seq: spec.seq ?? 0,
     ...(spec.tp === undefined ? {} : { tp: spec.tp }),
+    ...(spec.pw === undefined ? {} : { pw: spec.pw }),
     ...(spec.now ? { now: spec.now } : {}),
   });
   try {

@@ -128,6 +128,20 @@ describe('hes input errors exit 2 with a message saying what is wrong', () => {
       { pn: 2, fn: 161, data: { td: { year: 2026, month: 11, day: 21 } } },
     ]);
   });
+
+  it('encode gw376 --pw puts the PW on AFNs that carry one, and refuses it elsewhere or malformed', async () => {
+    const pw = '0123456789abcdef0123456789ABCDEF';
+    const e = await runCli('hes', ['encode', 'gw376', '--afn', '01', '--fn', '1', '--area', '1101', '--terminal', '1234', '--pw', pw]);
+    expect(e.code, e.stderr).toBe(0);
+    const d = await runCli('hes', ['decode', e.stdout.trim()]);
+    expect(d.stdout).toContain(`PW         ${pw.toUpperCase()}`);
+    const noPw = await runCli('hes', ['encode', 'gw376', '--afn', '0C', '--fn', '2', '--area', '1101', '--terminal', '1234', '--pw', pw]);
+    expect(noPw.code).not.toBe(0);
+    expect(noPw.stderr).toMatch(/pw.*AFN 0CH frames carry no PW/);
+    const bad = await runCli('hes', ['encode', 'gw376', '--afn', '01', '--fn', '1', '--area', '1101', '--terminal', '1234', '--pw', 'secret']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/pw.*32 hex digits/);
+  });
 });
 
 describe('npm start', () => {
