@@ -181,6 +181,7 @@ interface MutableContext {
 
 /** What context-free layouts are handed (they never read it; see UnitLayout.decodeReadsContext). */
 const UNREAD_CONTEXT: MutableContext = Object.freeze({ afn: -1, fn: -1, pn: -1, dir: 'down', revision: 2009 }) as MutableContext;
+
 /** Appends `u` (the first unit makes a one-element literal: the usual frame has one unit). */
 function add(units: MessageUnit[] | undefined, u: MessageUnit): MessageUnit[] {
   if (units === undefined) return [u];
