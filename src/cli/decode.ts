@@ -67,8 +67,14 @@ function renderGw376(m: Gw376Message, names: Record<string, string>): string {
     }
   }
   if (m.pw !== undefined) lines.push(`PW         ${m.pw}`);
-  if (m.ec) lines.push(`EC         ${JSON.stringify(m.ec)}`);
-  if (m.tp) lines.push(`Tp         ${JSON.stringify(m.tp)}`);
+  if (m.ec) lines.push(`EC         important ${m.ec.important}, normal ${m.ec.normal}`);
+  if (m.tp) {
+    const t = m.tp.sendTime;
+    const sent = t ? `sent day ${t.day} ${pad2(t.hour)}:${pad2(t.minute)}:${pad2(t.second)} (terminal time)` : 'send time not BCD';
+    lines.push(`Tp         PFC ${m.tp.pfc}, ${sent}, allowed delay ${m.tp.delayMinutes === 0 ? 'not checked' : `${m.tp.delayMinutes} min`}`);
+  }
   if (m.auxShortfall) lines.push('note       an announced AUX part did not fit and was treated as absent');
   return lines.join('\n');
 }
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');

@@ -131,10 +131,11 @@ describe('hes input errors exit 2 with a message saying what is wrong', () => {
 
   it('encode gw376 --pw puts the PW on AFNs that carry one, and refuses it elsewhere or malformed', async () => {
     const pw = '0123456789abcdef0123456789ABCDEF';
-    const e = await runCli('hes', ['encode', 'gw376', '--afn', '01', '--fn', '1', '--area', '1101', '--terminal', '1234', '--pw', pw]);
+    const e = await runCli('hes', ['encode', 'gw376', '--afn', '01', '--fn', '1', '--area', '1101', '--terminal', '1234', '--pw', pw, '--tp']);
     expect(e.code, e.stderr).toBe(0);
     const d = await runCli('hes', ['decode', e.stdout.trim()]);
     expect(d.stdout).toContain(`PW         ${pw.toUpperCase()}`);
+    expect(d.stdout).toMatch(/Tp {9}PFC 0, sent day \d{1,2} \d\d:\d\d:\d\d \(terminal time\), allowed delay 5 min/);
     const noPw = await runCli('hes', ['encode', 'gw376', '--afn', '0C', '--fn', '2', '--area', '1101', '--terminal', '1234', '--pw', pw]);
     expect(noPw.code).not.toBe(0);
     expect(noPw.stderr).toMatch(/pw.*AFN 0CH frames carry no PW/);
