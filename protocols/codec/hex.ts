@@ -12,7 +12,8 @@ export const HEX_DIGIT_VALUE: Int8Array = (() => {
   return t;
 })();
 
-const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+/** Each byte value as two upper-case hex digits ('00' … 'FF'). */
+export const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
 
 /** Spaced upper-case hex, e.g. `68 AA 16`. Long inputs are cut with an ellipsis so logs stay bounded. */
 export function toHex(bytes: Uint8Array, start = 0, end = bytes.length, limit = 512): string {

@@ -8,11 +8,10 @@
  */
 import { BCD_TO_INT, INT_TO_BCD, TWO_DIGITS } from '../codec/bcd.js';
 import { EncodeError } from '../codec/errors.js';
+import { HEX_BYTE } from '../codec/hex.js';
 
 export const BROADCAST_ADDRESS = '999999999999';
 export const WILDCARD_ADDRESS = 'AAAAAAAAAAAA';
-
-const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
 
 /** Formats the 6 address bytes at `offset` (LSB first) as the printed 12-character form. */
 export function formatAddress(buf: Uint8Array, offset: number): string {
@@ -20,7 +19,7 @@ export function formatAddress(buf: Uint8Array, offset: number): string {
   for (let i = offset + 5; i >= offset; i--) {
     const b = buf[i]!;
     const d = BCD_TO_INT[b]!;
-    s += d >= 0 ? TWO_DIGITS[d]! : HEX2[b]!;
+    s += d >= 0 ? TWO_DIGITS[d]! : HEX_BYTE[b]!;
   }
   return s;
 }

@@ -16,7 +16,7 @@
 import { BCD_TO_INT } from '../codec/bcd.js';
 import { BinaryReader } from '../codec/cursor.js';
 import { EncodeError, FrameError } from '../codec/errors.js';
-import { HEX_DIGIT_VALUE, toHex } from '../codec/hex.js';
+import { HEX_BYTE, HEX_DIGIT_VALUE, toHex } from '../codec/hex.js';
 import { byteSum } from '../codec/checksum.js';
 import type { Direction } from './registry.js';
 import { afnPwFlag } from './registry.js';
@@ -544,7 +544,7 @@ export function tpExpired(tp: TimeLabel, now: Date, utcOffsetMinutes = CST_OFFSE
 }
 
 export function a1ToString(raw: number): string {
-  return HEX4[raw >> 8]! + HEX4[raw & 0xff]!;
+  return HEX_BYTE[raw >> 8]! + HEX_BYTE[raw & 0xff]!;
 }
 
 /** A1 strings already built, by raw value 0..FFFFH (a head-end sees few distinct area codes). */
@@ -572,8 +572,6 @@ export function a1FromString(a1: string): number {
   return v;
 }
 
-const HEX4: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
-
 function checkByte(field: string, v: number, max: number): void {
   if (!Number.isInteger(v) || v < 0 || v > max) throw new EncodeError(field, `${v} is not an integer 0..${max}`);
 }
@@ -584,9 +582,9 @@ function bcdByte(field: string, v: number, max: number): number {
 }
 
 function hex2(b: number): string {
-  return HEX4[b]! + 'H';
+  return HEX_BYTE[b]! + 'H';
 }
 
 function hex4(v: number): string {
-  return HEX4[v & 0xff]! + ' ' + HEX4[v >> 8]!;
+  return HEX_BYTE[v & 0xff]! + ' ' + HEX_BYTE[v >> 8]!;
 }

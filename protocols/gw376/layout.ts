@@ -22,7 +22,7 @@
  */
 import type { BinaryReader, BinaryWriter } from '../codec/cursor.js';
 import { DataError, EncodeError } from '../codec/errors.js';
-import { HEX_DIGIT_CODE, toHex } from '../codec/hex.js';
+import { HEX_BYTE, HEX_DIGIT_CODE, toHex } from '../codec/hex.js';
 import { BCD_TO_INT } from '../codec/bcd.js';
 import { FORMATS, a2FromBytes, a3At, a4FromByte } from './formats.js';
 import type { FormatDef, FormatName, FormatValues } from './formats.js';
@@ -180,7 +180,6 @@ export function custom<T>(
 // ---------------------------------------------------------------------------------------------
 // Runtime helpers called by generated code
 
-const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
 
 /**
  * Six-byte texts (A.12 meter/collector addresses, 6-byte passwords) recur frame after frame — the same

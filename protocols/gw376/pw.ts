@@ -8,7 +8,7 @@
  * 16 byte reads and four compares, not a new string (nor the 16-byte array a byte form would need).
  */
 import { EncodeError } from '../codec/errors.js';
-import { HEX_DIGIT_CODE, HEX_DIGIT_VALUE } from '../codec/hex.js';
+import { HEX_BYTE, HEX_DIGIT_VALUE } from '../codec/hex.js';
 
 export const PW_LEN = 16;
 
@@ -40,13 +40,9 @@ export function pwText(buf: Uint8Array, at: number): string {
 }
 
 function buildText(buf: Uint8Array, at: number): string {
-  const codes = new Array<number>(2 * PW_LEN);
-  for (let i = 0; i < PW_LEN; i++) {
-    const b = buf[at + i]!;
-    codes[2 * i] = HEX_DIGIT_CODE[b >> 4]!;
-    codes[2 * i + 1] = HEX_DIGIT_CODE[b & 15]!;
-  }
-  return String.fromCharCode(...codes);
+  let s = '';
+  for (let i = 0; i < PW_LEN; i++) s += HEX_BYTE[buf[at + i]!]!;
+  return s;
 }
 
 /** Throws EncodeError('pw') unless `pw` is 32 hex digits. */

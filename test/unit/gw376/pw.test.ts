@@ -86,7 +86,7 @@ describe('PW text', () => {
     ['31 digits', '0'.repeat(31), /32 hex digits .*31 character/],
     ['a non-hex digit', `${'0'.repeat(20)}G${'0'.repeat(11)}`, /found 'G' at digit 21/],
     ['a full-width digit', `${'0'.repeat(31)}０`, /found '０' at digit 32/],
-  ])('encoding refuses %s with EncodeError(pw) and writes nothing', (_what, pw, message) => {
+  ])('encoding refuses %s with EncodeError(pw)', (_what, pw, message) => {
     const msg = { ...resetWith(ZERO_PW), pw } as unknown as Gw376Message;
     let err: unknown;
     try {
