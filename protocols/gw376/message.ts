@@ -16,19 +16,10 @@ import type { DataId } from './data-id.js';
 import { daOfPn, daOfPns, dataId, dtOfFn, dtOfFns, groupDataIds, pnsOfDa } from './data-id.js';
 import type { DecodeOptions, EncodeOptions, FrameHeader, Revision } from './frame.js';
 import {
-  C_DIR,
-  C_FCB_ACD,
-  C_FCV,
-  C_FUNC,
-  C_PRM,
   FRAME_OVERHEAD,
   type Gw376Frame,
   HEADER_USER_BYTES,
   PROTOCOL_ID,
-  SEQ_CON,
-  SEQ_FIN,
-  SEQ_FIR,
-  SEQ_NO,
   a1Text,
   auxLength,
   checkFrame,
@@ -100,11 +91,12 @@ function messageAt(buf: Buffer, p: number, userLength: number, protocolId: numbe
   const a3 = buf[p + 11]!;
   const afn = buf[p + 12]!;
   const seq = buf[p + 13]!;
-  const dir: Direction = c & C_DIR ? 'up' : 'down';
+  // Literal masks (C §5.2.1.1, SEQ §5.2.3.2; named in frame.ts): see locateAux.
+  const dir: Direction = c & 0x80 /* C_DIR */ ? 'up' : 'down';
   // The data units (§5.2.3.5), from p + 14 to the AUX. Fast path, the usual frame: a first DA/DT of one
   // point and one Fn with data, decoded here rather than in a call (the general loop takes over after it
   // when more follows and gives the same units).
-  const at = p + HEADER_USER_BYTES + 6;
+  const at = p + 14; // 68 L L 68, then HEADER_USER_BYTES
   let units: MessageUnit[] | undefined;
   if (dataEnd - at >= 4) {
     const da = buf[at]! | (buf[at + 1]! << 8);
@@ -138,19 +130,19 @@ function messageAt(buf: Buffer, p: number, userLength: number, protocolId: numbe
     revision,
     protocolId,
     dir,
-    prm: (c & C_PRM) !== 0,
-    fcbAcd: (c & C_FCB_ACD) !== 0,
-    fcv: (c & C_FCV) !== 0,
-    func: c & C_FUNC,
+    prm: (c & 0x40) /* C_PRM */ !== 0,
+    fcbAcd: (c & 0x20) /* C_FCB_ACD */ !== 0,
+    fcv: (c & 0x10) /* C_FCV */ !== 0,
+    func: c & 0x0f /* C_FUNC */,
     a1: a1Text(buf[p + 7]! | (buf[p + 8]! << 8)),
     a2: buf[p + 9]! | (buf[p + 10]! << 8),
     msa: a3 >> 1,
     group: (a3 & 1) !== 0,
     afn,
-    seq: seq & SEQ_NO,
-    fir: (seq & SEQ_FIR) !== 0,
-    fin: (seq & SEQ_FIN) !== 0,
-    con: (seq & SEQ_CON) !== 0,
+    seq: seq & 0x0f /* SEQ_NO */,
+    fir: (seq & 0x40) /* SEQ_FIR */ !== 0,
+    fin: (seq & 0x20) /* SEQ_FIN */ !== 0,
+    con: (seq & 0x10) /* SEQ_CON */ !== 0,
     pw: pwAt >= 0 ? pwText(buf, pwAt) : undefined,
     ec: ecAt >= 0 ? { important: buf[ecAt]!, normal: buf[ecAt + 1]! } : undefined,
     tp: tpAt >= 0 ? readTp(buf, tpAt) : undefined,

@@ -26,7 +26,7 @@ export function pwText(buf: Uint8Array, at: number): string {
   const w2 = buf[at + 8]! | (buf[at + 9]! << 8) | (buf[at + 10]! << 16) | (buf[at + 11]! << 24);
   const w3 = buf[at + 12]! | (buf[at + 13]! << 8) | (buf[at + 14]! << 16) | (buf[at + 15]! << 24);
   let h = w0 ^ w1 ^ w2 ^ w3;
-  h = (h ^ (h >>> 16) ^ (h >>> 8)) & (SLOTS - 1);
+  h = (h ^ (h >>> 16) ^ (h >>> 8)) & 255; // SLOTS - 1 as a literal (see frame.ts locateAux)
   const k = h << 2;
   const t = TEXT[h];
   if (t !== undefined && WORDS[k] === w0 && WORDS[k + 1] === w1 && WORDS[k + 2] === w2 && WORDS[k + 3] === w3) return t;
