@@ -341,45 +341,66 @@ export function decodeFrame(buf: Buffer, start = 0, end = buf.length, opts?: Dec
 /**
  * Validates exactly one frame in `buf[start, end)` after any FE wake-up bytes (§5.1: 68 L L 68, protocol
  * id, length limits, CS, 16H) and returns the offset of its first 68H. Throws FrameError naming the fault.
+ *
+ * One compound test, small enough for TurboFan to inline into its callers; `frameFault` works out which
+ * rule failed (in the order below) only when one did. Literal masks and lengths rather than the named
+ * constants: optimised code loads and checks a module binding on each use (see locateAux).
  */
 export function checkFrame(buf: Buffer, start: number, end: number, opts?: DecodeOptions): number {
   let p = start;
   while (p < end && buf[p] === 0xfe /* PREAMBLE */) p++;
   const avail = end - p;
-  if (avail < 20 /* MIN_FRAME */) {
-    if (avail > 0 && buf[p] !== START) throw new FrameError('no-start', '68H', toHex(buf, start, end), p - start);
-    throw new FrameError('too-short', `at least ${MIN_FRAME} bytes from 68H, got ${avail}`, toHex(buf, start, end), p - start);
-  }
-  if (buf[p] !== 0x68 /* START */) throw new FrameError('no-start', '68H', toHex(buf, start, end), p - start);
+  if (avail < 20 /* MIN_FRAME */ || buf[p] !== 0x68 /* START */) throw frameFault(buf, start, end, p, opts);
   const l1 = buf[p + 1]! | (buf[p + 2]! << 8);
-  const l2 = buf[p + 3]! | (buf[p + 4]! << 8);
-  if (l1 !== l2) {
-    throw new FrameError('length-mismatch', `second L equal to first (${hex4(l1)}), found ${hex4(l2)}`, toHex(buf, start, end), p + 3 - start);
-  }
-  if (buf[p + 5] !== 0x68 /* START */) throw new FrameError('bad-second-start', '68H after the two L fields', toHex(buf, start, end), p + 5 - start);
   const pid = l1 & 3;
-  if (pid !== 2 /* PROTOCOL_ID */ && !(pid === 1 /* PROTOCOL_ID_LEGACY */ && opts?.acceptLegacyId)) {
-    throw new FrameError('bad-length', `protocol id D1D0=10 in L, found ${pid.toString(2).padStart(2, '0')}`, toHex(buf, start, end), p + 1 - start);
-  }
   const userLen = l1 >>> 2;
-  const max = opts?.maxUserLength ?? 16383 /* MAX_USER_NET */;
-  if (userLen < 12 /* HEADER_USER_BYTES + one DA/DT */ || userLen > max) {
-    throw new FrameError('bad-length', `user-data length ${HEADER_USER_BYTES + 4}..${max}, found ${userLen}`, toHex(buf, start, end), p + 1 - start);
-  }
-  const total = userLen + 8 /* FRAME_OVERHEAD */;
-  if (avail < total) {
-    throw new FrameError('truncated', `${total} bytes for L=${userLen}, got ${avail}`, toHex(buf, start, end), p - start);
-  }
+  const total = userLen + 8; /* FRAME_OVERHEAD */
   const csAt = p + 6 + userLen;
-  const cs = byteSum(buf, p + 6, csAt);
-  if (buf[csAt] !== cs) {
-    throw new FrameError('bad-checksum', `CS ${hex2(cs)} (sum of user data), found ${hex2(buf[csAt]!)}`, toHex(buf, start, end), csAt - start);
-  }
-  if (buf[csAt + 1] !== 0x16 /* END */) throw new FrameError('bad-end', '16H after CS', toHex(buf, start, end), csAt + 1 - start);
-  if (!opts?.allowTrailing && p + total < end) {
-    throw new FrameError('too-long', `frame to end at 16H (${end - p - total} extra byte(s))`, toHex(buf, start, end), p + total - start);
+  if (
+    l1 !== (buf[p + 3]! | (buf[p + 4]! << 8)) ||
+    buf[p + 5] !== 0x68 ||
+    (pid !== 2 /* PROTOCOL_ID */ && !(pid === 1 /* PROTOCOL_ID_LEGACY */ && opts?.acceptLegacyId)) ||
+    userLen < 12 /* HEADER_USER_BYTES + one DA/DT */ ||
+    userLen > (opts?.maxUserLength ?? 16383 /* MAX_USER_NET */) ||
+    avail < total ||
+    buf[csAt] !== byteSum(buf, p + 6, csAt) ||
+    buf[csAt + 1] !== 0x16 /* END */ ||
+    (p + total < end && !opts?.allowTrailing)
+  ) {
+    throw frameFault(buf, start, end, p, opts);
   }
   return p;
+}
+
+/** The FrameError of the first rule of checkFrame that the frame at `p` breaks. */
+function frameFault(buf: Buffer, start: number, end: number, p: number, opts?: DecodeOptions): FrameError {
+  const hex = toHex(buf, start, end);
+  const avail = end - p;
+  if (avail < MIN_FRAME) {
+    if (avail > 0 && buf[p] !== START) return new FrameError('no-start', '68H', hex, p - start);
+    return new FrameError('too-short', `at least ${MIN_FRAME} bytes from 68H, got ${avail}`, hex, p - start);
+  }
+  if (buf[p] !== START) return new FrameError('no-start', '68H', hex, p - start);
+  const l1 = buf[p + 1]! | (buf[p + 2]! << 8);
+  const l2 = buf[p + 3]! | (buf[p + 4]! << 8);
+  if (l1 !== l2) return new FrameError('length-mismatch', `second L equal to first (${hex4(l1)}), found ${hex4(l2)}`, hex, p + 3 - start);
+  if (buf[p + 5] !== START) return new FrameError('bad-second-start', '68H after the two L fields', hex, p + 5 - start);
+  const pid = l1 & 3;
+  if (pid !== PROTOCOL_ID && !(pid === PROTOCOL_ID_LEGACY && opts?.acceptLegacyId)) {
+    return new FrameError('bad-length', `protocol id D1D0=10 in L, found ${pid.toString(2).padStart(2, '0')}`, hex, p + 1 - start);
+  }
+  const userLen = l1 >>> 2;
+  const max = opts?.maxUserLength ?? MAX_USER_NET;
+  if (userLen < HEADER_USER_BYTES + 4 || userLen > max) {
+    return new FrameError('bad-length', `user-data length ${HEADER_USER_BYTES + 4}..${max}, found ${userLen}`, hex, p + 1 - start);
+  }
+  const total = userLen + FRAME_OVERHEAD;
+  if (avail < total) return new FrameError('truncated', `${total} bytes for L=${userLen}, got ${avail}`, hex, p - start);
+  const csAt = p + 6 + userLen;
+  const cs = byteSum(buf, p + 6, csAt);
+  if (buf[csAt] !== cs) return new FrameError('bad-checksum', `CS ${hex2(cs)} (sum of user data), found ${hex2(buf[csAt]!)}`, hex, csAt - start);
+  if (buf[csAt + 1] !== END) return new FrameError('bad-end', '16H after CS', hex, csAt + 1 - start);
+  return new FrameError('too-long', `frame to end at 16H (${end - p - total} extra byte(s))`, hex, p + total - start);
 }
 
 /** Header fields of a frame to encode. Booleans default to false, except FIR/FIN (single frame). */
