@@ -206,7 +206,12 @@ const slot6 = (lo: number, hi: number): number => (lo ^ (lo >>> 11) ^ (hi << 3) 
 function a12Text(lo: number, hi: number): string | null {
   const c = A12_TEXT;
   const i = slot6(lo, hi);
-  if (c.lo[i] === lo && c.hi[i] === hi) return c.text[i]!;
+  // The hit is all the generated code calls inline (the texts are built in a12Miss).
+  return c.lo[i] === lo && c.hi[i] === hi ? c.text[i]! : a12Miss(lo, hi, i);
+}
+
+function a12Miss(lo: number, hi: number, i: number): string | null {
+  const c = A12_TEXT;
   const b0 = lo & 255, b1 = (lo >>> 8) & 255, b2 = lo >>> 16, b3 = hi & 255, b4 = (hi >>> 8) & 255, b5 = hi >>> 16;
   const t = BCD_TO_INT;
   const s =
@@ -224,7 +229,11 @@ function a12Text(lo: number, hi: number): string | null {
 function hex6Text(lo: number, hi: number): string {
   const c = HEX6_TEXT;
   const i = slot6(lo, hi);
-  if (c.lo[i] === lo && c.hi[i] === hi) return c.text[i]!;
+  return c.lo[i] === lo && c.hi[i] === hi ? c.text[i]! : hex6Miss(lo, hi, i);
+}
+
+function hex6Miss(lo: number, hi: number, i: number): string {
+  const c = HEX6_TEXT;
   const b0 = lo & 255, b1 = (lo >>> 8) & 255, b2 = lo >>> 16, b3 = hi & 255, b4 = (hi >>> 8) & 255, b5 = hi >>> 16;
   const h = HEX_DIGIT_CODE;
   const s = String.fromCharCode(h[b0 >> 4]!, h[b0 & 15]!, h[b1 >> 4]!, h[b1 & 15]!, h[b2 >> 4]!, h[b2 & 15]!,
