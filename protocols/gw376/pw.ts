@@ -15,7 +15,7 @@ export const PW_LEN = 16;
 /** Sixteen zero bytes: what test systems and terminals without a PW check send. */
 export const ZERO_PW = '0'.repeat(2 * PW_LEN);
 
-const SLOTS = 256;
+const SLOTS = 256; // pwText masks with 255 as a literal
 const WORDS = new Int32Array(SLOTS * 4);
 const TEXT: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
 
