@@ -10,7 +10,8 @@
  * Bounded: loopback only, every phase has a time limit, the round is cut after `--round-s` (partial figures
  * are printed), a round whose influxd exceeds `--influx-max-gib` of RSS is stopped (1.6 can take the whole
  * machine), SIGINT/SIGTERM clean up, and a watchdog ends the run after `--max-s`.
- * `--profile DIR`: a CPU profile of the head-end process during the round (node:inspector), for
+ * `--profile DIR`: CPU profiles of the head-end process during the round and during the completeness
+ * query (node:inspector), for
  * `node --cpu-prof`-style analysis; the fleet process can be profiled with NODE_OPTIONS=--cpu-prof.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -228,9 +229,22 @@ async function runOne(o: DailyRoundOptions, kind: StoreKind, csv: string, dataDi
       // The completeness query reads the whole day back from the store (after the round, not in its wall time;
       // bounded: on InfluxDB 1.x a 1 M-meter scan takes minutes).
       if (end === 'done') {
+        const qProfiler = o.profile ? new Session() : undefined;
+        if (qProfiler) {
+          qProfiler.connect();
+          await qProfiler.post('Profiler.enable');
+          await qProfiler.post('Profiler.start');
+        }
         const q0 = performance.now();
         const status = await bounded(c.status({ date: today, task: 'daily', by: 'system' }), 120_000);
         const qs = ((performance.now() - q0) / 1000).toFixed(1);
+        if (qProfiler) {
+          const { profile } = await qProfiler.post('Profiler.stop');
+          const file = path.join(o.profile, `completeness-${kind}-${Date.now()}.cpuprofile`);
+          writeFileSync(file, JSON.stringify(profile));
+          qProfiler.disconnect();
+          console.log(`  head-end CPU profile of the completeness query: ${file}`);
+        }
         console.log(`  success rate ${status ? `${((status.system.successRate ?? 0) * 100).toFixed(2)} % (completeness query ${qs} s)` : `not known: the completeness query did not answer within ${qs} s`}`);
       } else console.log(`  success rate n/a (round cut; ${((100 * run.readings) / (meters * o.fns.length)).toFixed(1)} % of the readings written)`);
       for (const p of run.problems.slice(0, 3)) console.log(`  ! ${p.slice(0, 200)}`);
