@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FrameError, parseHex } from '../../../protocols/codec/index.js';
 import {
   decodeFrame,
+  decodeMessage,
   encodeFrame,
   functionCode,
   functionName,
@@ -135,6 +137,51 @@ describe('376.1 frame: faults are typed FrameErrors with hex and expectation', (
     const f = decodeFrame(b, 0, b.length, { allowTrailing: true });
     expect(f.preamble).toBe(4);
     expect(f.a2).toBe(2082);
+  });
+  it('a frame broken twice reports the first rule of §5.1 it breaks', () => {
+    const csAndEnd = Buffer.from(login);
+    csAndEnd[18] = csAndEnd[18]! ^ 1;
+    csAndEnd[19] = 0x17;
+    expect(fault(csAndEnd).fault).toBe('bad-checksum');
+    const csAndTrailing = Buffer.concat([login, Buffer.from([0x16])]);
+    csAndTrailing[18] = csAndTrailing[18]! ^ 1;
+    expect(fault(csAndTrailing).fault).toBe('bad-checksum');
+    const lAndStart = Buffer.from(login);
+    lAndStart[3] = 0x36;
+    lAndStart[5] = 0;
+    expect(fault(lAndStart).fault).toBe('length-mismatch');
+    const endAndTrailing = Buffer.concat([login, Buffer.from([0])]);
+    endAndTrailing[19] = 0x17;
+    expect(fault(endAndTrailing).fault).toBe('bad-end');
+  });
+  it('decodeMessage reports the same frame fault as decodeFrame for any mutation', () => {
+    const frames = vectors.map(bytesOf);
+    const faultOf = (decode: () => unknown): string => {
+      try {
+        decode();
+        return 'ok';
+      } catch (e) {
+        return e instanceof FrameError ? e.fault : 'not a frame fault';
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.nat(frames.length - 1),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: -2, max: 2 }),
+        (k, edits, cut) => {
+          const b = Buffer.from(frames[k]!);
+          for (const [at, v] of edits) b[at % b.length] = v;
+          const x = cut < 0 ? b.subarray(0, b.length + cut) : Buffer.concat([b, Buffer.alloc(cut, 0x16)]);
+          const byFrame = faultOf(() => decodeFrame(x));
+          const byMessage = faultOf(() => decodeMessage(x));
+          // A valid envelope may still hold undecodable units (a DataError from decodeMessage only).
+          if (byFrame === 'ok') expect(byMessage === 'ok' || byMessage === 'not a frame fault').toBe(true);
+          else expect(byMessage).toBe(byFrame);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
   it('revision option is recorded', () => {
     expect(decodeFrame(login, 0, login.length, { revision: 2013 }).revision).toBe(2013);
