@@ -6,6 +6,7 @@
  * The link knows frames, not meanings: it returns the reply frame (normal or abnormal) and leaves
  * interpretation to the caller. Timing is measured with `performance.now()` for statistics only.
  */
+import { Buffer } from 'node:buffer';
 import { Dlt645Deframer, type DiscardedSpan } from '../protocols/dlt645/deframer.js';
 import { addressMatches, isBroadcast } from '../protocols/dlt645/address.js';
 import type { Dlt645Frame } from '../protocols/dlt645/frame.js';

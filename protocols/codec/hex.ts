@@ -1,4 +1,5 @@
 /** Hex helpers: the digit tables the codecs build and parse hex texts with, and the (cold) helpers of error messages, the CLI and tests. */
+import { Buffer } from 'node:buffer';
 import { FrameError } from './errors.js';
 
 /** Char codes of the upper-case hex digits 0–9, A–F. */

@@ -6,6 +6,7 @@
  *
  * Frames are views of the buffer being scanned; the deframer never writes into buffers it handed out.
  */
+import { Buffer } from 'node:buffer';
 import { toHex } from './hex.js';
 
 export interface DiscardedSpan<R extends string = string> {

@@ -6,6 +6,7 @@
  *
  * The printed form is 12 characters, most significant first: digits, with `AA` for a wildcard byte.
  */
+import { Buffer } from 'node:buffer';
 import { BCD_TO_INT, INT_TO_BCD, TWO_DIGITS } from '../codec/bcd.js';
 import { EncodeError } from '../codec/errors.js';
 import { HEX_BYTE } from '../codec/hex.js';

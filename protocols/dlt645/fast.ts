@@ -2,6 +2,7 @@
  * Hot paths of a reading master: build a read request and take the value out of a read reply
  * without the generic message layer (no hex rendering, no intermediate objects beyond the value).
  */
+import { Buffer } from 'node:buffer';
 import { BinaryReader } from '../codec/cursor.js';
 import { DataError, EncodeError } from '../codec/errors.js';
 import { C_ABNORMAL, C_DIRECTION } from './control.js';

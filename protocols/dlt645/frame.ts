@@ -6,6 +6,7 @@
  * `decodeFrame` validates in place and returns a `Dlt645Frame` view over the input buffer: nothing is
  * copied, the address string is built only when asked for, and data is read through a biased cursor.
  */
+import { Buffer } from 'node:buffer';
 import { BinaryReader } from '../codec/cursor.js';
 import { EncodeError, FrameError } from '../codec/errors.js';
 import { toHex } from '../codec/hex.js';

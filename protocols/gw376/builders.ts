@@ -7,6 +7,7 @@
  * Units of AFNs owned by other files are written as raw DA/DT (+data) bytes, so these builders work
  * whether or not those AFNs are registered.
  */
+import { Buffer } from 'node:buffer';
 import { BinaryWriter } from '../codec/cursor.js';
 import { EncodeError } from '../codec/errors.js';
 import type { ClockA1 } from './afn/common.js';

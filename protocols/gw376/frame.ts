@@ -13,6 +13,7 @@
  * 2004-era protocol (one public terminal header documents "01 = 本规约使用(04规约)"); accepted only on
  * request (`acceptLegacyId`). 0 is forbidden and 3 reserved.
  */
+import { Buffer } from 'node:buffer';
 import { BCD_TO_INT } from '../codec/bcd.js';
 import { BinaryReader } from '../codec/cursor.js';
 import { EncodeError, FrameError } from '../codec/errors.js';

@@ -20,6 +20,7 @@
  * counted arrays carry their count field explicitly (`m`), and encoding checks that each array's
  * length matches `count + plus` (EncodeError otherwise).
  */
+import { Buffer } from 'node:buffer';
 import type { BinaryReader, BinaryWriter } from '../codec/cursor.js';
 import { DataError, EncodeError } from '../codec/errors.js';
 import { HEX_BYTE, HEX_DIGIT_CODE, toHex } from '../codec/hex.js';

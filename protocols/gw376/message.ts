@@ -9,6 +9,7 @@
  * (`raw: true`) with its DA/DT and the reason — never an error. A known Fn whose bytes do not fit its
  * layout throws a DataError carrying the whole frame's hex.
  */
+import { Buffer } from 'node:buffer';
 import { BinaryReader, BinaryWriter } from '../codec/cursor.js';
 import { DataError, EncodeError, ProtocolError } from '../codec/errors.js';
 import { toHex } from '../codec/hex.js';

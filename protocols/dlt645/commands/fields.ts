@@ -1,4 +1,5 @@
 /** Fields shared by several commands: DI, password, operator code, error word. */
+import { Buffer } from 'node:buffer';
 import type { BinaryReader, BinaryWriter } from '../../codec/cursor.js';
 import { DataError, EncodeError } from '../../codec/errors.js';
 import { toHex } from '../../codec/hex.js';

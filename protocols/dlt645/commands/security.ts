@@ -1,4 +1,5 @@
 /** Security authentication 03H (安全认证, ESAM; 费控 amendment): carried as raw bytes; SERR is 2 bytes. */
+import { Buffer } from 'node:buffer';
 import { toHex } from '../../codec/hex.js';
 import type { Dlt645Request, Dlt645Response } from '../messages.js';
 import type { CommandCodec } from './types.js';

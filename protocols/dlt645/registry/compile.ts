@@ -3,6 +3,7 @@
  * Field order in a definition is wire order (least significant item first, as DL/T 645-2007 §4.3.4
  * sends multi-item data low byte first).
  */
+import { Buffer } from 'node:buffer';
 import { biasedBcdTable, type BinaryReader, type BinaryWriter } from '../../codec/cursor.js';
 import { BCD_TO_INT, POW10, TWO_DIGITS } from '../../codec/bcd.js';
 import { DataError, EncodeError } from '../../codec/errors.js';

@@ -20,6 +20,7 @@
  * 2009 replies; the F11 flag values are not given by any source. 1376.1-2013 redefines F10 as a batch
  * meter read whose layout was not found: with revision 2013, F10 stays raw (UNVERIFIED).
  */
+import { Buffer } from 'node:buffer';
 import { EncodeError } from '../../codec/errors.js';
 import { decodeFrame as decode645 } from '../../dlt645/index.js';
 import type { Dlt645Frame } from '../../dlt645/index.js';

@@ -2,6 +2,7 @@
  * Small layout helpers shared by the link-layer AFN files (00–03, 06, 09, 10): raw rest-of-unit payloads,
  * fixed-width ASCII, 6-byte addresses, and bounds-checked wrappers of the A.1/A.20 readers of `../formats.ts`.
  */
+import { Buffer } from 'node:buffer';
 import type { BinaryReader, BinaryWriter } from '../../codec/cursor.js';
 import { EncodeError } from '../../codec/errors.js';
 import { registerAfn, registerFns } from '../registry.js';

@@ -8,6 +8,7 @@
  * ERCs whose body changed in 1376.1-2013 carry a second layout (`node2013`, so far ERC14 with its
  * attribute byte), used for frames decoded or encoded as revision 2013.
  */
+import { Buffer } from 'node:buffer';
 import { BinaryReader } from '../../codec/cursor.js';
 import type { BinaryWriter } from '../../codec/cursor.js';
 import { EncodeError } from '../../codec/errors.js';
