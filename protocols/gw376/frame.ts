@@ -355,11 +355,11 @@ export function checkFrame(buf: Buffer, start: number, end: number, opts?: Decod
   const l1 = buf[p + 1]! | (buf[p + 2]! << 8);
   const pid = l1 & 3;
   const userLen = l1 >>> 2;
-  const total = userLen + 8; /* FRAME_OVERHEAD */
+  const total = userLen + 8 /* FRAME_OVERHEAD */;
   const csAt = p + 6 + userLen;
   if (
     l1 !== (buf[p + 3]! | (buf[p + 4]! << 8)) ||
-    buf[p + 5] !== 0x68 ||
+    buf[p + 5] !== 0x68 /* START */ ||
     (pid !== 2 /* PROTOCOL_ID */ && !(pid === 1 /* PROTOCOL_ID_LEGACY */ && opts?.acceptLegacyId)) ||
     userLen < 12 /* HEADER_USER_BYTES + one DA/DT */ ||
     userLen > (opts?.maxUserLength ?? 16383 /* MAX_USER_NET */) ||
