@@ -240,6 +240,7 @@ async function runOne(o: DailyRoundOptions, kind: StoreKind, csv: string, dataDi
         const qs = ((performance.now() - q0) / 1000).toFixed(1);
         if (qProfiler) {
           const { profile } = await qProfiler.post('Profiler.stop');
+          mkdirSync(o.profile, { recursive: true });
           const file = path.join(o.profile, `completeness-${kind}-${Date.now()}.cpuprofile`);
           writeFileSync(file, JSON.stringify(profile));
           qProfiler.disconnect();
