@@ -181,7 +181,6 @@ export function custom<T>(
 // ---------------------------------------------------------------------------------------------
 // Runtime helpers called by generated code
 
-
 /**
  * Six-byte texts (A.12 meter/collector addresses, 6-byte passwords) recur frame after frame — the same
  * meters, zero fill — so they come from a direct-mapped cache keyed by the bytes' two 24-bit halves
